@@ -1,0 +1,132 @@
+/**
+ * @module The declaration of one served resource. The apiserver has no per-resource handlers:
+ * everything a resource does differently is declared here and read by the generic handlers,
+ * discovery, the openapi documents and the table printer.
+ */
+import type { FieldError } from './errors.js';
+import type { KubeObject } from './object.js';
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export const ALL_VERBS: readonly Verb[] = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+/** Where the scale subresource reads and writes, as JSON paths without the leading dot. */
+export interface ScaleDef {
+  /** e.g. 'spec.replicas' */
+  specReplicasPath: string;
+  /** e.g. 'status.replicas' */
+  statusReplicasPath: string;
+  /** e.g. 'status.selector' (a string selector) — or absent, then the selector is built from spec.selector. */
+  labelSelectorPath?: string;
+}
+
+/** One column of the Table printed by `kubectl get`. */
+export interface TableColumn {
+  /** Upstream's header, e.g. 'Name', 'Ready', 'Status', 'Restarts', 'Age' (kubectl upper-cases it). */
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description?: string;
+  /** 0 for the default view, 1 for columns shown only with -o wide. */
+  priority: number;
+  /** The cell for one object; `now` is the time the table is rendered (for ages). */
+  cell(obj: KubeObject, now: Date): string | number | boolean | null;
+}
+
+/** Context handed to the strategy hooks. */
+export interface StrategyContext {
+  /** The current time, from the server's clock. */
+  now: Date;
+  /** Which subresource the write came through ('' for the main resource). */
+  subresource: string;
+}
+
+export interface ResourceDef {
+  /** API group ('' for core). */
+  group: string;
+  version: string;
+  kind: string;
+  /** Defaults to `${kind}List`. */
+  listKind?: string;
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Verbs of the main resource; defaults to {@link ALL_VERBS}. */
+  verbs?: Verb[];
+  /** OpenAPI definition name of the kind, e.g. 'io.k8s.api.core.v1.Pod'. */
+  schema: string;
+
+  subresources?: {
+    /** A status subresource: PUT/PATCH on /status writes only `status`; the main resource ignores `status`. */
+    status?: boolean;
+    scale?: ScaleDef;
+    /** Other subresource names served by special handlers (binding, eviction, log, exec, finalize, ...). */
+    others?: string[];
+  };
+
+  /**
+   * Which top-level fields are status (kept from the old object on a main-resource update and
+   * written only through /status). Defaults to ['status'] when a status subresource exists.
+   */
+  statusFields?: string[];
+  /**
+   * Top-level fields whose change bumps metadata.generation. Defaults to every field but
+   * apiVersion, kind, metadata and the status fields, when the kind has a spec. Kinds without
+   * generation semantics (ConfigMap, Secret, ...) set `generation: false`.
+   */
+  generation?: boolean;
+
+  /** How names are validated: upstream's NameIsDNSSubdomain (default), NameIsDNSLabel, or path-segment. */
+  nameValidation?: 'dns1123Subdomain' | 'dns1123Label' | 'pathSegment';
+
+  /** Upstream's SetDefaults for the kind (and everything it contains); mutates `obj`. */
+  defaults?(obj: KubeObject): void;
+  /** Strategy PrepareForCreate: e.g. reset status, set initial pod phase. Runs before defaults. */
+  prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
+  /** Strategy PrepareForUpdate: e.g. keep status from `old`. Runs before defaults. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  /** Validation on create, after defaulting. Metadata (name, labels, annotations) is validated generically. */
+  validateCreate?(obj: KubeObject): FieldError[];
+  /** Validation on update (including immutable fields), after defaulting. */
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Validation of a write through /status. Defaults to validateUpdate. */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+
+  /** May PUT create a missing object (upstream's AllowCreateOnUpdate). */
+  allowCreateOnUpdate?: boolean;
+  /** May PUT omit metadata.resourceVersion (upstream's AllowUnconditionalUpdate); default true. */
+  allowUnconditionalUpdate?: boolean;
+
+  /**
+   * Graceful deletion: given the object and the requested grace period (undefined when none was asked),
+   * returns the grace period to use, or 0 for immediate deletion. Absent: immediate deletion.
+   */
+  gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+
+  /** Columns of the Table; absent means NAME and AGE. */
+  table?: TableColumn[];
+  /**
+   * Field selector values beyond metadata.name and metadata.namespace, which every
+   * resource supports. Keys are the selectable field paths (e.g. 'spec.nodeName').
+   */
+  selectableFields?(obj: KubeObject): Record<string, string>;
+}
+
+export function listKindOf(def: ResourceDef): string {
+  return def.listKind ?? `${def.kind}List`;
+}
+
+export function apiVersionOf(def: Pick<ResourceDef, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
