@@ -81,9 +81,9 @@ export interface ResourceDef {
    */
   statusFields?: string[];
   /**
-   * Top-level fields whose change bumps metadata.generation. Defaults to every field but
-   * apiVersion, kind, metadata and the status fields, when the kind has a spec. Kinds without
-   * generation semantics (ConfigMap, Secret, ...) set `generation: false`.
+   * True for kinds whose strategy maintains metadata.generation (Deployment, Job, ...): it starts at 1
+   * and is bumped by any change outside metadata and the status fields. False/absent: the server
+   * leaves generation unset, as upstream does for ConfigMap, Pod (1.32), Service, ...
    */
   generation?: boolean;
 
