@@ -103,6 +103,16 @@ export interface ResourceDef {
   /** Validation of a write through /status. Defaults to validateUpdate. */
   validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
 
+  /**
+   * Whether a create drops the client's `status` (upstream strategies reset it for most kinds with a status
+   * subresource; Node keeps it). Default: true when `subresources.status` is set.
+   */
+  resetStatusOnCreate?: boolean;
+  /** DELETE answers with the deleted object instead of a Success Status (upstream's ReturnDeletedObject). */
+  returnDeletedObject?: boolean;
+  /** Field paths (as in selectableFields) that the watch cache indexes, e.g. ['spec.nodeName']. */
+  indexedFields?: string[];
+
   /** May PUT create a missing object (upstream's AllowCreateOnUpdate). */
   allowCreateOnUpdate?: boolean;
   /** May PUT omit metadata.resourceVersion (upstream's AllowUnconditionalUpdate); default true. */
