@@ -124,6 +124,14 @@ export interface ResourceDef {
    */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 
+  /**
+   * Called when a delete finds the object must wait (grace period, finalizers, or `deletionBlocked`), right
+   * after deletionTimestamp is set; e.g. a Namespace turns its phase to Terminating.
+   */
+  beforeDelete?(obj: KubeObject, ctx: StrategyContext): void;
+  /** Whether something besides metadata.finalizers keeps the object (a Namespace's spec.finalizers). */
+  deletionBlocked?(obj: KubeObject): boolean;
+
   /** Columns of the Table; absent means NAME and AGE. */
   table?: TableColumn[];
   /**
