@@ -125,7 +125,10 @@ export interface Store {
   compact(revision: Revision): Promise<void>;
   /** The revision up to which history has been compacted (0 if never). */
   compactedRevision(): Promise<Revision>;
-  /** Finishes pending writes, ends watches and releases resources. */
+  /**
+   * Finishes pending writes, ends watches (their listeners get onError(Unavailable)) and releases
+   * resources; later calls fail with Unavailable. Idempotent.
+   */
   close(): Promise<void>;
 }
 
