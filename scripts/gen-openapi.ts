@@ -435,7 +435,8 @@ const PREFIX_BY_PACKAGE: Record<string, string> = {
   'io.k8s.api.apps.v1': 'AppsV1',
   'io.k8s.api.batch.v1': 'BatchV1',
   'io.k8s.api.policy.v1': 'PolicyV1',
-  'io.kruise.apps.v1alpha1': 'KruiseV1alpha1',
+  'io.kruise.apps.v1alpha1': 'Kruise',
+  'io.kruise.apps.pub': 'Kruise',
 };
 
 function typeNames(defs: Record<string, Schema>): Map<string, string> {

@@ -71,3 +71,4 @@ export const STATUS = 'io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 export const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
 export const WATCH_EVENT = 'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent';
 export const SCALE = 'io.k8s.api.autoscaling.v1.Scale';
+export const APIRESOURCE_LIST = 'io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList';

@@ -134,6 +134,83 @@ export interface ClientIPConfig {
   timeoutSeconds?: number;
 }
 
+/** io.kruise.apps.v1alpha1.CloneSet */
+export interface CloneSet {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: CloneSetSpec;
+  status?: CloneSetStatus;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetCondition */
+export interface CloneSetCondition {
+  type: string;
+  status: string;
+  lastUpdateTime?: Time;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetList */
+export interface CloneSetList {
+  apiVersion?: string;
+  items: CloneSet[];
+  kind?: string;
+  metadata?: ListMeta;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetScaleStrategy */
+export interface CloneSetScaleStrategy {
+  podsToDelete?: string[];
+  maxUnavailable?: IntOrString;
+  disablePVCReuse?: boolean;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetSpec */
+export interface CloneSetSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  volumeClaimTemplates?: PersistentVolumeClaim[];
+  scaleStrategy?: CloneSetScaleStrategy;
+  updateStrategy?: CloneSetUpdateStrategy;
+  revisionHistoryLimit?: number;
+  minReadySeconds?: number;
+  lifecycle?: KruiseLifecycle;
+  progressDeadlineSeconds?: number;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetStatus */
+export interface CloneSetStatus {
+  observedGeneration?: number;
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  updatedReplicas: number;
+  updatedReadyReplicas: number;
+  updatedAvailableReplicas?: number;
+  expectedUpdatedReplicas?: number;
+  updateRevision?: string;
+  currentRevision?: string;
+  collisionCount?: number;
+  conditions?: CloneSetCondition[];
+  labelSelector?: string;
+}
+
+/** io.kruise.apps.v1alpha1.CloneSetUpdateStrategy */
+export interface CloneSetUpdateStrategy {
+  type?: string;
+  partition?: IntOrString;
+  maxUnavailable?: IntOrString;
+  maxSurge?: IntOrString;
+  paused?: boolean;
+  priorityStrategy?: UpdatePriorityStrategy;
+  scatterStrategy?: UpdateScatterTerm[];
+  inPlaceUpdateStrategy?: InPlaceUpdateStrategy;
+}
+
 /** io.k8s.api.rbac.v1.ClusterRole */
 export interface ClusterRole {
   aggregationRule?: AggregationRule;
@@ -935,6 +1012,14 @@ export interface ImageVolumeSource {
   reference?: string;
 }
 
+/** io.kruise.apps.pub.InPlaceUpdateStrategy */
+export interface InPlaceUpdateStrategy {
+  gracePeriodSeconds?: number;
+  imagePreDownloadParallelism?: IntOrString;
+  imagePreDownloadTimeoutSeconds?: number;
+  imagePreDownloadMinUpdatedReadyPods?: number;
+}
+
 /** io.k8s.apimachinery.pkg.util.intstr.IntOrString */
 export type IntOrString = string | number;
 
@@ -1028,6 +1113,13 @@ export interface KeyToPath {
   path: string;
 }
 
+/** io.kruise.apps.pub.Lifecycle */
+export interface KruiseLifecycle {
+  preDelete?: LifecycleHook;
+  inPlaceUpdate?: LifecycleHook;
+  preNormal?: LifecycleHook;
+}
+
 /** io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector */
 export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
@@ -1081,6 +1173,13 @@ export interface LifecycleHandler {
   httpGet?: HTTPGetAction;
   sleep?: SleepAction;
   tcpSocket?: TCPSocketAction;
+}
+
+/** io.kruise.apps.pub.LifecycleHook */
+export interface LifecycleHook {
+  labelsHandler?: Record<string, string>;
+  finalizersHandler?: string[];
+  markPodNotReady?: boolean;
 }
 
 /** io.k8s.api.core.v1.LimitRange */
@@ -2429,6 +2528,29 @@ export interface TypedObjectReference {
 export interface UncountedTerminatedPods {
   failed?: string[];
   succeeded?: string[];
+}
+
+/** io.kruise.apps.pub.UpdatePriorityOrderTerm */
+export interface UpdatePriorityOrderTerm {
+  orderedKey: string;
+}
+
+/** io.kruise.apps.pub.UpdatePriorityStrategy */
+export interface UpdatePriorityStrategy {
+  orderPriority?: UpdatePriorityOrderTerm[];
+  weightPriority?: UpdatePriorityWeightTerm[];
+}
+
+/** io.kruise.apps.pub.UpdatePriorityWeightTerm */
+export interface UpdatePriorityWeightTerm {
+  weight: number;
+  matchSelector: LabelSelector;
+}
+
+/** io.kruise.apps.v1alpha1.UpdateScatterTerm */
+export interface UpdateScatterTerm {
+  key: string;
+  value: string;
 }
 
 /** io.k8s.api.core.v1.Volume */
