@@ -247,7 +247,8 @@ export class Quantity {
       const b = abs(o.unscaled) * pow10(o.scale - s);
       c = a === b ? 0 : a < b ? -1 : 1;
     }
-    return (sa > 0 ? c : -c) as -1 | 0 | 1;
+    if (c === 0) return 0;
+    return (sa > 0 ? c : -c) as -1 | 1;
   }
 
   equals(o: Quantity): boolean {
