@@ -10,8 +10,8 @@ import {
   unescapeFieldValue,
 } from './fields.js';
 
-describe('parseFieldSelector', () => {
-  it('round-trips the good strings of upstream TestSelectorParse', () => {
+void describe('parseFieldSelector', () => {
+  void it('round-trips the good strings of upstream TestSelectorParse', () => {
     for (const s of ['x=a,y=b,z=c', '', 'x!=a,y=b', String.raw`x=a||y\=b`, String.raw`x=a\=\=b`]) {
       assert.equal(parseFieldSelector(s).toString(), s);
     }
@@ -28,7 +28,7 @@ describe('parseFieldSelector', () => {
     ['k=\\', 'invalid field selector: invalid escape sequence: \\'],
   ];
   for (const [s, msg] of bad) {
-    it(`rejects ${s} with upstream's message`, () => {
+    void it(`rejects ${s} with upstream's message`, () => {
       assert.throws(() => parseFieldSelector(s), { name: 'FieldSelectorError', message: msg });
     });
   }
@@ -86,7 +86,7 @@ describe('parseFieldSelector', () => {
     ['=,a=b', [['a', '=', 'b']]],
   ];
   for (const [s, want] of parsed) {
-    it(`parses ${s}`, () => {
+    void it(`parses ${s}`, () => {
       assert.deepEqual(
         parseFieldSelector(s).requirements.map((r) => [r.field, r.operator, r.value]),
         want,
@@ -94,12 +94,12 @@ describe('parseFieldSelector', () => {
     });
   }
 
-  it('is deterministic in term order', () => {
+  void it('is deterministic in term order', () => {
     assert.equal(parseFieldSelector('x=a,a=x').toString(), parseFieldSelector('a=x,x=a').toString());
   });
 });
 
-describe('FieldSelector.matches', () => {
+void describe('FieldSelector.matches', () => {
   const fieldset = { foo: 'bar', baz: 'blah', complex: '=value\\,\\' };
   const cases: Array<[string, Record<string, string>, boolean]> = [
     ['', { x: 'y' }, true],
@@ -122,12 +122,12 @@ describe('FieldSelector.matches', () => {
     ['toString=', {}, true],
   ];
   for (const [sel, fields, want] of cases) {
-    it(`${sel} on ${JSON.stringify(fields)} → ${want}`, () => {
+    void it(`${sel} on ${JSON.stringify(fields)} → ${want}`, () => {
       assert.equal(parseFieldSelector(sel).matches(fields), want);
     });
   }
 
-  it('everything matches, nothing does not', () => {
+  void it('everything matches, nothing does not', () => {
     assert.equal(FieldSelector.everything().matches({ x: 'y' }), true);
     assert.equal(FieldSelector.everything().isEverything(), true);
     assert.equal(FieldSelector.nothing().matches({}), false);
@@ -136,7 +136,7 @@ describe('FieldSelector.matches', () => {
   });
 });
 
-describe('escaping', () => {
+void describe('escaping', () => {
   const cases: Array<[string, string]> = [
     ['', ''],
     ['a', 'a'],
@@ -146,20 +146,20 @@ describe('escaping', () => {
     ['\\=\\,\\', String.raw`\\\=\\\,\\`],
   ];
   for (const [raw, escaped] of cases) {
-    it(`${JSON.stringify(raw)} ⇄ ${JSON.stringify(escaped)}`, () => {
+    void it(`${JSON.stringify(raw)} ⇄ ${JSON.stringify(escaped)}`, () => {
       assert.equal(escapeFieldValue(raw), escaped);
       assert.equal(unescapeFieldValue(escaped), raw);
     });
   }
 
   for (const bad of ['\\', '\\\\\\', String.raw`\a`]) {
-    it(`rejects the escape sequence in ${JSON.stringify(bad)}`, () => {
+    void it(`rejects the escape sequence in ${JSON.stringify(bad)}`, () => {
       assert.throws(() => unescapeFieldValue(bad), FieldSelectorError);
     });
   }
 });
 
-describe('requiresExactMatch, equalities, transform', () => {
+void describe('requiresExactMatch, equalities, transform', () => {
   const exact: Array<[FieldSelector, string, string | undefined]> = [
     [fieldSelectorFromSet({}), 'test', undefined],
     [oneTermEqualSelector('a', 'b'), 'test', undefined],
@@ -169,10 +169,10 @@ describe('requiresExactMatch, equalities, transform', () => {
     [parseFieldSelector('a=,test=b'), 'test', 'b'],
   ];
   exact.forEach(([sel, field, want], i) => {
-    it(`requiresExactMatch case ${i}`, () => assert.equal(sel.requiresExactMatch(field), want));
+    void it(`requiresExactMatch case ${i}`, () => assert.equal(sel.requiresExactMatch(field), want));
   });
 
-  it('lists equalities only', () => {
+  void it('lists equalities only', () => {
     assert.deepEqual(parseFieldSelector('a=1,b!=2,c==3').equalities(), [
       ['a', '1'],
       ['c', '3'],
@@ -187,14 +187,14 @@ describe('requiresExactMatch, equalities, transform', () => {
     ['a=b,c=d', () => ['', ''], '', true],
   ];
   for (const [s, fn, want, empty] of transforms) {
-    it(`transforms ${JSON.stringify(s)} → ${JSON.stringify(want)}`, () => {
+    void it(`transforms ${JSON.stringify(s)} → ${JSON.stringify(want)}`, () => {
       const out = parseFieldSelector(s).transform(fn);
       assert.equal(out.toString(), want);
       assert.equal(out.isEverything(), empty);
     });
   }
 
-  it('builds from a set', () => {
+  void it('builds from a set', () => {
     const sel = fieldSelectorFromSet({ foo: 'bar', baz: 'blah' });
     assert.equal(sel.matches({ foo: 'bar', baz: 'blah' }), true);
     assert.equal(sel.matches({ foo: '=blah', baz: 'blah' }), false);

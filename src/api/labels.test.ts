@@ -28,8 +28,8 @@ function parseError(s: string): string {
   assert.fail(`expected ${JSON.stringify(s)} to fail`);
 }
 
-describe('parseLabelSelector', () => {
-  it('round-trips the good strings of upstream TestSelectorParse', () => {
+void describe('parseLabelSelector', () => {
+  void it('round-trips the good strings of upstream TestSelectorParse', () => {
     for (const s of [
       'x=a,y=b,z=c',
       '',
@@ -46,13 +46,13 @@ describe('parseLabelSelector', () => {
     }
   });
 
-  it('rejects the bad strings of upstream TestSelectorParse', () => {
+  void it('rejects the bad strings of upstream TestSelectorParse', () => {
     for (const s of ['x=a||y=b', 'x==a==b', '!x=a', 'x<a']) {
       assert.throws(() => parseLabelSelector(s), LabelSelectorError, s);
     }
   });
 
-  it('is deterministic in requirement order', () => {
+  void it('is deterministic in requirement order', () => {
     assert.equal(parseLabelSelector('x=a,a=x').toString(), parseLabelSelector('a=x,x=a').toString());
   });
 
@@ -105,7 +105,7 @@ describe('parseLabelSelector', () => {
     ['(', null],
   ];
   for (const [input, want] of cases) {
-    it(`parses ${JSON.stringify(input)}`, () => {
+    void it(`parses ${JSON.stringify(input)}`, () => {
       if (want === null) assert.throws(() => parseLabelSelector(input), LabelSelectorError);
       else assert.equal(parseLabelSelector(input).toString(), want);
     });
@@ -133,18 +133,18 @@ describe('parseLabelSelector', () => {
     ['/a=b', `unable to parse requirement: <nil>: Invalid value: "/a": prefix part must be non-empty`],
   ];
   for (const [input, msg] of errors) {
-    it(`reports upstream's message for ${JSON.stringify(input)}`, () => {
+    void it(`reports upstream's message for ${JSON.stringify(input)}`, () => {
       assert.equal(parseError(input), msg);
     });
   }
 
-  it('keeps `in` and `notin` as values inside lists and after =', () => {
+  void it('keeps `in` and `notin` as values inside lists and after =', () => {
     const sel = parseLabelSelector('notin=in');
     assert.deepEqual(sel.requirements, [{ key: 'notin', operator: '=', values: ['in'] }]);
   });
 });
 
-describe('LabelSelector.matches', () => {
+void describe('LabelSelector.matches', () => {
   const cases: Array<[string, Record<string, string>, boolean]> = [
     ['', { x: 'y' }, true],
     ['x=y', { x: 'y' }, true],
@@ -181,18 +181,18 @@ describe('LabelSelector.matches', () => {
     ['constructor', {}, false],
   ];
   for (const [sel, labels, want] of cases) {
-    it(`${JSON.stringify(sel)} on ${JSON.stringify(labels)} → ${want}`, () => {
+    void it(`${JSON.stringify(sel)} on ${JSON.stringify(labels)} → ${want}`, () => {
       assert.equal(parseLabelSelector(sel).matches(labels), want);
     });
   }
 
-  it('treats undefined labels as an empty set', () => {
+  void it('treats undefined labels as an empty set', () => {
     assert.equal(parseLabelSelector('!x').matches(undefined), true);
     assert.equal(parseLabelSelector('x').matches(undefined), false);
   });
 });
 
-describe('newRequirement', () => {
+void describe('newRequirement', () => {
   const cases: Array<[string, Requirement['operator'], string[], string | null]> = [
     ['x1', 'in', [], "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty"],
     [
@@ -245,7 +245,7 @@ describe('newRequirement', () => {
     ],
   ];
   for (const [key, op, values, msg] of cases) {
-    it(`${key.slice(0, 10)} ${op} ${JSON.stringify(values).slice(0, 20)}`, () => {
+    void it(`${key.slice(0, 10)} ${op} ${JSON.stringify(values).slice(0, 20)}`, () => {
       if (msg === null) {
         assert.deepEqual(newRequirement(key, op, values), { key, operator: op, values });
       } else {
@@ -254,14 +254,14 @@ describe('newRequirement', () => {
     });
   }
 
-  it('aggregates several errors in brackets', () => {
+  void it('aggregates several errors in brackets', () => {
     assert.throws(() => newRequirement('-k', 'in', []), {
       message: `[key: Invalid value: "-k": ${NAME_PART_MSG}, values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty]`,
     });
   });
 });
 
-describe('LabelSelector.toString', () => {
+void describe('LabelSelector.toString', () => {
   const r = (key: string, operator: Requirement['operator'], values: string[] = []): Requirement =>
     newRequirement(key, operator, values);
   const cases: Array<[Requirement[], string]> = [
@@ -281,11 +281,11 @@ describe('LabelSelector.toString', () => {
     [[r('x', 'gt', ['2']), r('y', 'lt', ['8']), r('z', 'exists')], 'x>2,y<8,z'],
   ];
   for (const [reqs, want] of cases) {
-    it(want, () => assert.equal(LabelSelector.of(reqs).toString(), want));
+    void it(want, () => assert.equal(LabelSelector.of(reqs).toString(), want));
   }
 });
 
-describe('requirementMatches', () => {
+void describe('requirementMatches', () => {
   const cases: Array<[Record<string, string>, Requirement, boolean]> = [
     [{ y: '' }, { key: 'x', operator: 'notin', values: [''] }, true],
     [{ y: '' }, { key: 'y', operator: 'exists', values: [] }, true],
@@ -295,12 +295,12 @@ describe('requirementMatches', () => {
     [{ z: '2' }, { key: 'z', operator: 'gt', values: ['1', '0'] }, false],
   ];
   for (const [labels, req, want] of cases) {
-    it(`${JSON.stringify(req)} on ${JSON.stringify(labels)}`, () =>
+    void it(`${JSON.stringify(req)} on ${JSON.stringify(labels)}`, () =>
       assert.equal(requirementMatches(req, labels), want));
   }
 });
 
-describe('selectorFromLabelSelector', () => {
+void describe('selectorFromLabelSelector', () => {
   const cases: Array<[LabelSelectorSpec | null | undefined, string, 'everything' | 'nothing' | 'some']> = [
     [null, '', 'nothing'],
     [undefined, '', 'nothing'],
@@ -322,7 +322,7 @@ describe('selectorFromLabelSelector', () => {
     ],
   ];
   for (const [spec, want, kind] of cases) {
-    it(`${JSON.stringify(spec)} → ${JSON.stringify(want)}`, () => {
+    void it(`${JSON.stringify(spec)} → ${JSON.stringify(want)}`, () => {
       const sel = selectorFromLabelSelector(spec);
       assert.equal(sel.toString(), want);
       assert.equal(sel.isNothing(), kind === 'nothing');
@@ -330,7 +330,7 @@ describe('selectorFromLabelSelector', () => {
     });
   }
 
-  it('matches nothing for a nil selector and everything for an empty one', () => {
+  void it('matches nothing for a nil selector and everything for an empty one', () => {
     assert.equal(selectorFromLabelSelector(null).matches({ a: 'b' }), false);
     assert.equal(selectorFromLabelSelector({}).matches({ a: 'b' }), true);
     assert.equal(selectorFromLabelSelector({}).matches(undefined), true);
@@ -356,32 +356,32 @@ describe('selectorFromLabelSelector', () => {
     [{ matchLabels: { a: 'b c' } }, `values[0][a]: Invalid value: "b c": ${LABEL_VALUE_MSG}`],
   ];
   for (const [spec, msg] of errors) {
-    it(`rejects ${JSON.stringify(spec)}`, () => {
+    void it(`rejects ${JSON.stringify(spec)}`, () => {
       assert.throws(() => selectorFromLabelSelector(spec), { name: 'LabelSelectorError', message: msg });
     });
   }
 });
 
-describe('selectorFromSet', () => {
-  it('builds sorted equality requirements', () => {
+void describe('selectorFromSet', () => {
+  void it('builds sorted equality requirements', () => {
     const sel = selectorFromSet({ foo: 'bar', baz: 'blah' });
     assert.equal(sel.toString(), 'baz=blah,foo=bar');
     assert.equal(sel.matches({ foo: 'bar', baz: 'blah', x: 'y' }), true);
     assert.equal(sel.matches({ foo: 'bar' }), false);
   });
 
-  it('is everything for an empty or missing set', () => {
+  void it('is everything for an empty or missing set', () => {
     assert.equal(selectorFromSet({}).isEverything(), true);
     assert.equal(selectorFromSet(undefined).isEverything(), true);
   });
 
-  it('validates only in the validated variant', () => {
+  void it('validates only in the validated variant', () => {
     assert.equal(selectorFromSet({ a: '=b' }).toString(), 'a==b');
     assert.throws(() => validatedSelectorFromSet({ a: '=b' }), LabelSelectorError);
   });
 });
 
-describe('equalities and requiresExactMatch', () => {
+void describe('equalities and requiresExactMatch', () => {
   const cases: Array<[string, Array<[string, string]>]> = [
     ['', []],
     [
@@ -395,17 +395,17 @@ describe('equalities and requiresExactMatch', () => {
     ['x notin (a)', []],
   ];
   for (const [s, want] of cases) {
-    it(JSON.stringify(s), () => assert.deepEqual(parseLabelSelector(s).equalities(), want));
+    void it(JSON.stringify(s), () => assert.deepEqual(parseLabelSelector(s).equalities(), want));
   }
 
-  it('answers only for the first requirement on the key', () => {
+  void it('answers only for the first requirement on the key', () => {
     const sel = parseLabelSelector('a in (x),b in (x,y)');
     assert.equal(sel.requiresExactMatch('a'), 'x');
     assert.equal(sel.requiresExactMatch('b'), undefined);
     assert.equal(sel.requiresExactMatch('c'), undefined);
   });
 
-  it('adds requirements keeping key order', () => {
+  void it('adds requirements keeping key order', () => {
     const sel = parseLabelSelector('b=1').add(newRequirement('a', 'exists', []));
     assert.equal(sel.toString(), 'a,b=1');
     assert.equal(

@@ -14,7 +14,7 @@ const q = (v: bigint | number, scale: number, format: QuantityFormat): Quantity 
   Quantity.fromValue(v, format, scale);
 const MAX = 9223372036854775807n;
 
-describe('canonical form (brief examples)', () => {
+void describe('canonical form (brief examples)', () => {
   const cases: Array<[string | number, string]> = [
     ['1Gi', '1Gi'],
     ['500m', '500m'],
@@ -52,11 +52,11 @@ describe('canonical form (brief examples)', () => {
     ['01', '01'],
   ];
   for (const [input, want] of cases) {
-    it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(canonicalQuantity(input), want));
+    void it(`${JSON.stringify(input)} → ${want}`, () => assert.equal(canonicalQuantity(input), want));
   }
 });
 
-describe('Quantity.parse (upstream TestQuantityParse)', () => {
+void describe('Quantity.parse (upstream TestQuantityParse)', () => {
   const table: Array<[string, Quantity]> = [
     ['0', q(0, 0, 'DecimalSI')],
     ['0n', q(0, 0, 'DecimalSI')],
@@ -154,7 +154,7 @@ describe('Quantity.parse (upstream TestQuantityParse)', () => {
     ['1.G', q(1, 9, 'DecimalSI')],
   ];
   for (const [input, want] of table) {
-    it(`${input} (and its -/+ forms)`, () => {
+    void it(`${input} (and its -/+ forms)`, () => {
       const got = Quantity.parse(input);
       assert.equal(got.cmp(want), 0, `${input}: got ${got.toString()}, want ${want.toString()}`);
       assert.equal(got.format, want.format);
@@ -184,20 +184,20 @@ describe('Quantity.parse (upstream TestQuantityParse)', () => {
     ['1e99999999999999999999', ERR_SUFFIX],
   ];
   for (const [input, msg] of invalid) {
-    it(`rejects ${JSON.stringify(input)}`, () => {
+    void it(`rejects ${JSON.stringify(input)}`, () => {
       assert.throws(() => Quantity.parse(input), { name: 'QuantityError', message: msg });
       assert.equal(isQuantity(input), false);
     });
   }
 
-  it('words the format error with upstream regular expression', () => {
+  void it('words the format error with upstream regular expression', () => {
     assert.equal(
       ERR_FORMAT_WRONG,
       "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
     );
   });
 
-  it('rejects non-finite numbers and non-quantities', () => {
+  void it('rejects non-finite numbers and non-quantities', () => {
     assert.throws(() => Quantity.parse(Number.NaN), QuantityError);
     assert.throws(() => Quantity.parse(Infinity), QuantityError);
     assert.equal(isQuantity({}), false);
@@ -206,7 +206,7 @@ describe('Quantity.parse (upstream TestQuantityParse)', () => {
   });
 });
 
-describe('Quantity.toString (upstream TestQuantityString)', () => {
+void describe('Quantity.toString (upstream TestQuantityString)', () => {
   // [value, canonical form, an alternate spelling that must canonicalise to it]
   const table: Array<[Quantity, string, string]> = [
     [q(1024 * 1024 * 1024, 0, 'BinarySI'), '1Gi', '1024Mi'],
@@ -252,7 +252,7 @@ describe('Quantity.toString (upstream TestQuantityString)', () => {
     [q(1080, -6, 'DecimalSI'), '1080u', ''],
   ];
   for (const [value, want, alternate] of table) {
-    it(`${want}${alternate ? ` (from ${alternate})` : ''}`, () => {
+    void it(`${want}${alternate ? ` (from ${alternate})` : ''}`, () => {
       assert.equal(value.toString(), want);
       assert.equal(Quantity.parse(want).toString(), want);
       if (alternate) assert.equal(Quantity.parse(alternate).toString(), want);
@@ -272,23 +272,23 @@ describe('Quantity.toString (upstream TestQuantityString)', () => {
     ['.000000000001Ki', '2n'],
   ];
   for (const [input, want] of emit) {
-    it(`parse-emit ${input} → ${want} (and negated)`, () => {
+    void it(`parse-emit ${input} → ${want} (and negated)`, () => {
       assert.equal(Quantity.parse(input).toString(), want);
       assert.equal(Quantity.parse(`-${input}`).toString(), `-${want}`);
     });
   }
 
-  it('serialises to JSON as its string', () => {
+  void it('serialises to JSON as its string', () => {
     assert.equal(JSON.stringify({ cpu: Quantity.parse('0.5') }), '{"cpu":"500m"}');
   });
 
-  it('keeps values beyond the largest suffixes printable without changing them', () => {
+  void it('keeps values beyond the largest suffixes printable without changing them', () => {
     assert.equal(q(1n << 70n, 0, 'BinarySI').toString(), '1024Ei');
     assert.equal(Quantity.parse('1000E').cmp(Quantity.parse('1e21')), 0);
   });
 });
 
-describe('comparison and arithmetic', () => {
+void describe('comparison and arithmetic', () => {
   const cmp: Array<[string, string, number]> = [
     ['0', '0', 0],
     ['100m', '50m', 1],
@@ -304,7 +304,7 @@ describe('comparison and arithmetic', () => {
     ['9.01', '9.010', 0],
   ];
   for (const [a, b, want] of cmp) {
-    it(`cmp(${a}, ${b}) = ${want}`, () => {
+    void it(`cmp(${a}, ${b}) = ${want}`, () => {
       assert.equal(Quantity.parse(a).cmp(Quantity.parse(b)), want);
       assert.equal(Quantity.parse(b).cmp(Quantity.parse(a)), want === 0 ? 0 : -want);
     });
@@ -318,7 +318,7 @@ describe('comparison and arithmetic', () => {
     [q(50, 0, 'DecimalSI'), q(0, 0, 'BinarySI'), q(50, 0, 'DecimalSI'), 'DecimalSI'],
   ];
   add.forEach(([a, b, want, format], i) => {
-    it(`add case ${i}`, () => {
+    void it(`add case ${i}`, () => {
       const got = a.add(b);
       assert.equal(got.cmp(want), 0);
       assert.equal(got.format, format);
@@ -333,10 +333,10 @@ describe('comparison and arithmetic', () => {
     [q(50, 0, 'DecimalSI'), q(0, 0, 'DecimalSI'), q(50, 0, 'DecimalSI')],
   ];
   sub.forEach(([a, b, want], i) => {
-    it(`sub case ${i}`, () => assert.equal(a.sub(b).cmp(want), 0));
+    void it(`sub case ${i}`, () => assert.equal(a.sub(b).cmp(want), 0));
   });
 
-  it('preserves the suffix when adding or subtracting zero (upstream)', () => {
+  void it('preserves the suffix when adding or subtracting zero (upstream)', () => {
     const zero = Quantity.parse('0');
     for (const s of ['100m', '1Gi']) {
       const v = Quantity.parse(s);
@@ -347,14 +347,14 @@ describe('comparison and arithmetic', () => {
     }
   });
 
-  it('adds exactly without float drift', () => {
+  void it('adds exactly without float drift', () => {
     let total = Quantity.parse('0');
     for (let i = 0; i < 10; i++) total = total.add(Quantity.parse('0.1'));
     assert.equal(total.toString(), '1');
     assert.equal(Quantity.parse('100m').add(Quantity.parse('1Gi')).toString(), '1073741824100m');
   });
 
-  it('cancels additions across scales', () => {
+  void it('cancels additions across scales', () => {
     let total = Quantity.parse('0');
     const parts = Array.from({ length: 50 }, (_, i) =>
       Quantity.fromValue(BigInt(i) * 7919n + 13n, 'DecimalSI', (i % 20) - 10),
@@ -364,7 +364,7 @@ describe('comparison and arithmetic', () => {
     assert.equal(total.isZero(), true);
   });
 
-  it('multiplies by integers', () => {
+  void it('multiplies by integers', () => {
     assert.equal(Quantity.parse('10').mul(-10).toString(), '-100');
     assert.equal(Quantity.parse('250m').mul(4).toString(), '1');
     assert.equal(
@@ -375,7 +375,7 @@ describe('comparison and arithmetic', () => {
     );
   });
 
-  it('reports sign and zero', () => {
+  void it('reports sign and zero', () => {
     assert.equal(Quantity.parse('-1m').sign(), -1);
     assert.equal(Quantity.parse('0Gi').sign(), 0);
     assert.equal(Quantity.parse('0Gi').isZero(), true);
@@ -383,7 +383,7 @@ describe('comparison and arithmetic', () => {
   });
 });
 
-describe('value, milliValue, toNumber', () => {
+void describe('value, milliValue, toNumber', () => {
   const cases: Array<[string, bigint, bigint]> = [
     ['1', 1n, 1000n],
     ['1.5', 2n, 1500n],
@@ -397,7 +397,7 @@ describe('value, milliValue, toNumber', () => {
     ['9Ei', MAX, MAX * 1000n],
   ];
   for (const [s, value, milli] of cases) {
-    it(`${s}: value ${value}, milli ${milli}`, () => {
+    void it(`${s}: value ${value}, milli ${milli}`, () => {
       const v = Quantity.parse(s);
       assert.equal(v.value(), value);
       assert.equal(v.milliValue(), milli);
@@ -425,7 +425,7 @@ describe('value, milliValue, toNumber', () => {
     [2, -2, 10000n],
   ];
   for (const [from, to, want] of scaled) {
-    it(`scaledValue 1e${from} at 1e${to} = ${want}`, () => {
+    void it(`scaledValue 1e${from} at 1e${to} = ${want}`, () => {
       assert.equal(Quantity.fromValue(1, 'DecimalSI', from).scaledValue(to), want);
     });
   }
@@ -440,10 +440,10 @@ describe('value, milliValue, toNumber', () => {
     ['1n', 1e-9],
   ];
   for (const [s, want] of floats) {
-    it(`toNumber(${s}) = ${want}`, () => assert.equal(Quantity.parse(s).toNumber(), want));
+    void it(`toNumber(${s}) = ${want}`, () => assert.equal(Quantity.parse(s).toNumber(), want));
   }
 
-  it('builds from milli values', () => {
+  void it('builds from milli values', () => {
     assert.equal(Quantity.fromMilli(1500).toString(), '1500m');
     assert.equal(Quantity.fromMilli(2000n).toString(), '2');
     assert.equal(Quantity.fromValue(2048, 'BinarySI').toString(), '2Ki');
