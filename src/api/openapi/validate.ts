@@ -118,7 +118,9 @@ function shortName(name: string): string {
 function typeError(ctx: Ctx, v: unknown, schema: Schema, at: Place, detail?: string): void {
   const actual = jsonType(v);
   const expected = goTypeOf(schema);
-  const shown = actual === 'number' && detail === undefined && typeof v === 'number' ? `number ${v}` : actual;
+  // Go quotes the literal only when a number does not fit a numeric target (fraction, overflow).
+  const numericTarget = /^(u?int(8|16|32|64)?|float(32|64))$/.test(expected);
+  const shown = actual === 'number' && numericTarget ? `number ${String(v)}` : actual;
   const target = at.struct ? `Go struct field ${at.struct}.${at.goPath}` : 'Go value';
   const message = detail ?? `json: cannot unmarshal ${shown} into ${target} of type ${expected}`;
   ctx.typeErrors.push({ path: at.path, actual, expected, message });
