@@ -1,0 +1,148 @@
+/** @module Query parameters of list and watch requests: selectors, paging, resourceVersion semantics. */
+import { badRequest, type StatusError } from '../api/errors.js';
+import { parseFieldSelector } from '../api/fields.js';
+import { parseLabelSelector } from '../api/labels.js';
+import type { CacheEntry, CacheFilter } from './watch-cache.js';
+
+export interface ListOptions {
+  filter: CacheFilter;
+  /** True when a label or field selector narrows the result. */
+  selective: boolean;
+  limit: number;
+  /** Decoded continue token. */
+  continueFrom?: ContinueToken;
+  /** The raw resourceVersion parameter ('' when absent). */
+  resourceVersion: string;
+  resourceVersionMatch: '' | 'NotOlderThan' | 'Exact';
+  watch: boolean;
+  allowWatchBookmarks: boolean;
+  sendInitialEvents: boolean | undefined;
+  timeoutSeconds: number | undefined;
+}
+
+/** Upstream's continue token: the revision of the first page and the key to start from. */
+export interface ContinueToken {
+  rv: number;
+  /** Key relative to the resource prefix, after which the next page starts. */
+  startAfter: string;
+}
+
+export function encodeContinue(rv: number, lastRelativeKey: string): string {
+  const json = JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: `${lastRelativeKey}\u0000` });
+  return Buffer.from(json).toString('base64url');
+}
+
+export function decodeContinue(token: string): ContinueToken {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidContinue('not a valid token');
+  }
+  const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
+  if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string') {
+    throw invalidContinue('not a valid token');
+  }
+  if (p.rv <= 0) throw invalidContinue('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  const start = p.start.endsWith('\u0000') ? p.start.slice(0, -1) : p.start;
+  if (start.includes('..') || start.startsWith('/')) throw invalidContinue('continue key is not valid');
+  return { rv: p.rv, startAfter: start };
+}
+
+function invalidContinue(detail: string): StatusError {
+  return badRequest(`continue key is not valid: ${detail}`);
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
+  return Number(v);
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (v === '' || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be a boolean`);
+}
+
+/**
+ * Parses list/watch parameters. `supportedFields` are the field paths the resource can select on
+ * (metadata.name, metadata.namespace and its own); anything else is a 400 as upstream.
+ */
+export function parseListOptions(
+  q: URLSearchParams,
+  namespace: string,
+  supportedFields: ReadonlySet<string>,
+  forceWatch: boolean,
+): ListOptions {
+  let labelSel;
+  let fieldSel;
+  try {
+    labelSel = parseLabelSelector(q.get('labelSelector') ?? '');
+  } catch (err) {
+    throw badRequest(`unable to parse requirement: ${(err as Error).message}`);
+  }
+  try {
+    fieldSel = parseFieldSelector(q.get('fieldSelector') ?? '');
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  for (const r of fieldSel.requirements) {
+    if (!supportedFields.has(r.field)) {
+      throw badRequest(`field label not supported: ${r.field}`);
+    }
+  }
+  const equalities: Array<readonly ['label' | 'field', string, string]> = [];
+  for (const [k, v] of labelSel.equalities()) equalities.push(['label', k, v]);
+  for (const [k, v] of fieldSel.equalities()) equalities.push(['field', k, v]);
+  const labelsEverything = labelSel.isEverything();
+  const fieldsEverything = fieldSel.isEverything();
+  const filter: CacheFilter = {
+    namespace,
+    equalities,
+    matches:
+      labelsEverything && fieldsEverything
+        ? () => true
+        : (e: CacheEntry) =>
+            (labelsEverything || labelSel.matches(e.labels)) && (fieldsEverything || fieldSel.matches(e.fields)),
+  };
+
+  const limit = intParam(q, 'limit') ?? 0;
+  if (limit < 0) throw badRequest('limit must be a non-negative integer');
+  const token = q.get('continue') || '';
+  const resourceVersion = q.get('resourceVersion') ?? '';
+  const rvm = q.get('resourceVersionMatch') ?? '';
+  if (rvm !== '' && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
+    throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
+  }
+  const watch = forceWatch || (boolParam(q, 'watch') ?? false);
+  if (rvm && !resourceVersion) {
+    throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  }
+  if (rvm === 'Exact' && resourceVersion === '0') {
+    throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  }
+  if (token && resourceVersion !== '' && resourceVersion !== '0') {
+    throw badRequest('specifying resource version is not allowed when using continue');
+  }
+  const continueFrom = token ? decodeContinue(token) : undefined;
+  const timeoutSeconds = intParam(q, 'timeoutSeconds');
+  return {
+    filter,
+    selective: !labelsEverything || !fieldsEverything,
+    limit,
+    continueFrom,
+    resourceVersion,
+    resourceVersionMatch: rvm as ListOptions['resourceVersionMatch'],
+    watch,
+    allowWatchBookmarks: boolParam(q, 'allowWatchBookmarks') ?? false,
+    sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+    timeoutSeconds,
+  };
+}

@@ -1,0 +1,645 @@
+/**
+ * @module The generic storage logic of one resource (upstream's genericregistry.Store): keys, encoding,
+ * create/update/delete with the resource's strategy, optimistic concurrency, graceful deletion and finalizers.
+ * Reads come from the resource's watch cache.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  type FieldError,
+  type GroupResource,
+  invalid,
+  isStatusError,
+  notFound,
+  optimisticLockConflict,
+  timeout,
+} from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
+import { apiVersionOf, type ResourceDef, type StrategyContext } from '../api/resource.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/meta.js';
+import { isStorageError, type KeyValue, type Store } from '../storage/interface.js';
+import { type Clock, rfc3339 } from '../util/clock.js';
+import type { AdmissionAttributes, AdmissionPlugin } from './admission/types.js';
+import type { CacheEntry, WatchCache } from './watch-cache.js';
+
+/** Records which manager owns which fields on ordinary (non-apply) writes. */
+export interface FieldTracker {
+  trackUpdate(
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    opts: { manager: string; subresource: string; apiVersion: string; time: string },
+  ): void;
+}
+
+export interface ObjectStoreDeps {
+  store: Store;
+  cache: WatchCache;
+  clock: Clock;
+  admission: readonly AdmissionPlugin[];
+  fieldTracker?: FieldTracker;
+}
+
+export interface WriteOptions {
+  dryRun: boolean;
+  /** The field manager recorded in managedFields. */
+  fieldManager: string;
+  /** '' for the main resource, else 'status', 'scale', ... */
+  subresource: string;
+  /** Set when the caller already recorded managedFields (server-side apply). */
+  managedFieldsDone?: boolean;
+  /**
+   * Skip the resource's defaulting, strategy and validation (a subresource such as pods/binding that
+   * writes a field the main resource may not change). Metadata rules and admission still apply.
+   */
+  bypassStrategy?: boolean;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun: boolean;
+}
+
+export interface UpdateResult {
+  obj: KubeObject;
+  created: boolean;
+}
+
+export interface DeleteResult {
+  obj: KubeObject;
+  /** True when the object is gone; false when it now waits (grace period, finalizers). */
+  deleted: boolean;
+}
+
+/**
+ * Computes the new object from the current one (undefined when absent). May throw a StatusError.
+ * Returning the same object it was given is allowed; it is a private copy.
+ */
+export type TryUpdate = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATE_NAME_ATTEMPTS = 8;
+const MAX_CONFLICT_RETRIES = 10;
+const FRESHNESS_TIMEOUT_MS = 3000;
+
+const GC_FINALIZERS = ['orphan', 'foregroundDeletion'];
+
+export class ObjectStore {
+  readonly def: ResourceDef;
+  readonly gr: GroupResource;
+  readonly prefix: string;
+  readonly apiVersion: string;
+  readonly cache: WatchCache;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly admission: readonly AdmissionPlugin[];
+  private readonly fieldTracker: FieldTracker | undefined;
+  private readonly statusFields: readonly string[];
+
+  constructor(def: ResourceDef, prefix: string, deps: ObjectStoreDeps) {
+    this.def = def;
+    this.gr = { group: def.group, resource: def.plural };
+    this.prefix = prefix;
+    this.apiVersion = apiVersionOf(def);
+    this.store = deps.store;
+    this.cache = deps.cache;
+    this.clock = deps.clock;
+    this.admission = deps.admission;
+    this.fieldTracker = deps.fieldTracker;
+    this.statusFields = def.statusFields ?? (def.subresources?.status ? ['status'] : []);
+  }
+
+  key(namespace: string, name: string): string {
+    return this.def.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
+  }
+
+  /** Key prefix of one namespace (or of everything when namespace is ''). */
+  namespacePrefix(namespace: string): string {
+    return this.def.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
+  }
+
+  /** Decodes a stored value into an object carrying its resourceVersion, plus its selectable fields. */
+  decode(kv: KeyValue): { obj: KubeObject; fields: Record<string, string> } {
+    const obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    return { obj, fields: this.fieldsOf(obj) };
+  }
+
+  fieldsOf(obj: KubeObject): Record<string, string> {
+    const own = this.def.selectableFields?.(obj) ?? {};
+    const fields: Record<string, string> = { 'metadata.name': obj.metadata.name ?? '', ...own };
+    if (this.def.namespaced) fields['metadata.namespace'] = obj.metadata.namespace ?? '';
+    return fields;
+  }
+
+  /** The stored form: without resourceVersion, top-level fields in upstream's order. */
+  encode(obj: KubeObject): string {
+    const { resourceVersion: _rv, selfLink: _sl, ...metadata } = obj.metadata;
+    const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
+    return JSON.stringify({ apiVersion: this.apiVersion, kind: this.def.kind, metadata, ...rest });
+  }
+
+  /** Waits until the cache reflects every write acknowledged so far (a consistent read). */
+  async waitFresh(): Promise<void> {
+    const rev = await this.store.currentRevision();
+    try {
+      await this.cache.waitForRevision(rev, FRESHNESS_TIMEOUT_MS);
+    } catch {
+      throw timeout(`the watch cache of ${this.gr.resource} did not catch up with revision ${rev}`);
+    }
+  }
+
+  /** The current object, from the cache after a freshness wait; 404 when absent. */
+  async get(namespace: string, name: string): Promise<CacheEntry> {
+    await this.waitFresh();
+    const entry = this.cache.get(this.key(namespace, name));
+    if (!entry) throw notFound(this.gr, name);
+    return entry;
+  }
+
+  /**
+   * One page of a list read from the store at `revision` (for continue tokens and Exact reads that the
+   * cache cannot answer). Scans past non-matching keys until `limit` matches are found.
+   */
+  async listAtRevision(
+    namespace: string,
+    revision: number,
+    startAfterRelative: string,
+    limit: number,
+    matches: (e: CacheEntry) => boolean,
+  ): Promise<{ entries: CacheEntry[]; more: boolean; lastKey: string }> {
+    const prefix = this.namespacePrefix(namespace);
+    let startAfter = startAfterRelative ? this.prefix + startAfterRelative : undefined;
+    const entries: CacheEntry[] = [];
+    let lastKey = '';
+    for (;;) {
+      const page = await this.store.list(prefix, {
+        revision,
+        limit: limit > 0 ? Math.max(limit, 500) : 0,
+        startAfter,
+      });
+      for (let i = 0; i < page.kvs.length; i++) {
+        const kv = page.kvs[i]!;
+        const { obj, fields } = this.decode(kv);
+        const entry: CacheEntry = {
+          key: kv.key,
+          obj,
+          rev: kv.modRevision,
+          namespace: obj.metadata.namespace ?? '',
+          fields,
+          labels: obj.metadata.labels ?? {},
+        };
+        lastKey = kv.key;
+        if (matches(entry)) entries.push(entry);
+        if (limit > 0 && entries.length === limit) {
+          const more = i + 1 < page.kvs.length || page.more;
+          return { entries, more, lastKey };
+        }
+      }
+      if (!page.more || page.kvs.length === 0) return { entries, more: false, lastKey };
+      startAfter = page.kvs[page.kvs.length - 1]!.key;
+    }
+  }
+
+  private ctx(subresource: string): StrategyContext {
+    return { now: this.clock.now(), subresource };
+  }
+
+  private async runAdmission(phase: 'admit' | 'validate', attrs: AdmissionAttributes): Promise<void> {
+    for (const p of this.admission) {
+      const fn = p[phase];
+      if (fn) await fn.call(p, attrs);
+    }
+  }
+
+  private abortAdmission(attrs: AdmissionAttributes): void {
+    for (const p of this.admission) p.abort?.(attrs);
+  }
+
+  private committedAdmission(attrs: AdmissionAttributes, stored: KubeObject): void {
+    for (const p of this.admission) p.committed?.(attrs, stored);
+  }
+
+  private throwIfInvalid(name: string, errs: FieldError[]): void {
+    if (errs.length > 0) throw invalid(this.def.group, this.def.kind, name, errs);
+  }
+
+  /** Creates an object in `namespace` ('' for cluster-scoped kinds). */
+  async create(namespace: string, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const obj = input;
+    const meta = obj.metadata;
+    if (meta.resourceVersion) {
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    }
+    if (this.def.namespaced) meta.namespace = namespace;
+    else delete meta.namespace;
+    const now = this.clock.now();
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(now);
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    if (this.def.generation) meta.generation = 1;
+    else delete meta.generation;
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.def.kind;
+
+    const ctx = this.ctx(opts.subresource);
+    const resetStatus = this.def.resetStatusOnCreate ?? this.statusFields.length > 0;
+    if (resetStatus) for (const f of this.statusFields) delete obj[f];
+    this.def.defaults?.(obj);
+    this.def.prepareForCreate?.(obj, ctx);
+
+    const generate = !meta.name && !!meta.generateName;
+    const attempts = generate ? GENERATE_NAME_ATTEMPTS : 1;
+    for (let attempt = 0; ; attempt++) {
+      if (generate) meta.name = generateName(meta.generateName!);
+      const attrs: AdmissionAttributes = {
+        operation: 'CREATE',
+        def: this.def,
+        namespace,
+        name: meta.name ?? '',
+        subresource: opts.subresource,
+        obj,
+        old: undefined,
+        dryRun: opts.dryRun,
+      };
+      await this.runAdmission('admit', attrs);
+      const errs = validateObjectMeta(meta, {
+        namespaced: this.def.namespaced,
+        nameValidation: this.def.nameValidation ?? 'dns1123Subdomain',
+      });
+      errs.push(...(this.def.validateCreate?.(obj) ?? []));
+      this.throwIfInvalid(meta.name ?? '', errs);
+      try {
+        await this.runAdmission('validate', attrs);
+      } catch (err) {
+        this.abortAdmission(attrs);
+        throw err;
+      }
+      if (!opts.managedFieldsDone) {
+        this.fieldTracker?.trackUpdate(undefined, obj, {
+          manager: opts.fieldManager,
+          subresource: opts.subresource,
+          apiVersion: this.apiVersion,
+          time: rfc3339(now),
+        });
+      }
+      if (opts.dryRun) {
+        this.abortAdmission(attrs);
+        return obj;
+      }
+      try {
+        const kv = await this.store.create(this.key(namespace, meta.name!), this.encode(obj));
+        const stored = this.decode(kv).obj;
+        this.committedAdmission(attrs, stored);
+        return stored;
+      } catch (err) {
+        this.abortAdmission(attrs);
+        if (isStorageError(err, 'KeyExists')) {
+          if (attempt + 1 < attempts) continue;
+          throw alreadyExists(this.gr, meta.name!);
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Reads the current object, computes the new one with `tryUpdate` and writes it guarded by the
+   * read's revision, retrying on conflicts unless `precondition` (a resourceVersion the client sent)
+   * is set. Creates when absent if `allowCreate` (tryUpdate then gets undefined).
+   */
+  async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    opts: WriteOptions & { allowCreate?: boolean; precondition?: string; requirePrecondition?: boolean },
+    tryUpdate: TryUpdate,
+  ): Promise<UpdateResult> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const { kv } = await this.store.get(key);
+      if (!kv) {
+        if (!opts.allowCreate) throw notFound(this.gr, name);
+        const obj = await tryUpdate(undefined);
+        if (obj.metadata.name && obj.metadata.name !== name) {
+          throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+        }
+        obj.metadata.name = name;
+        delete obj.metadata.resourceVersion;
+        try {
+          return { obj: await this.create(namespace, obj, opts), created: true };
+        } catch (err) {
+          if (isStatusError(err, 'AlreadyExists') && attempt < MAX_CONFLICT_RETRIES) continue;
+          throw err;
+        }
+      }
+      const old = this.decode(kv).obj;
+      if (opts.precondition && opts.precondition !== old.metadata.resourceVersion) {
+        throw optimisticLockConflict(this.gr, name);
+      }
+      if (!opts.precondition && opts.requirePrecondition && this.def.allowUnconditionalUpdate === false) {
+        throw invalid(this.def.group, this.def.kind, name, [
+          {
+            type: 'FieldValueInvalid',
+            field: 'metadata.resourceVersion',
+            badValue: '',
+            detail: 'must be specified for an update',
+          },
+        ]);
+      }
+      const obj = await tryUpdate(structuredClone(old));
+      const result = await this.writeUpdate(namespace, name, kv, old, obj, opts);
+      if (result === 'conflict') {
+        if (opts.precondition || attempt >= MAX_CONFLICT_RETRIES) throw optimisticLockConflict(this.gr, name);
+        continue;
+      }
+      return { obj: result, created: false };
+    }
+  }
+
+  /** The update half: strategy, validation, admission, write. Returns 'conflict' when the revision moved. */
+  private async writeUpdate(
+    namespace: string,
+    name: string,
+    kv: KeyValue,
+    old: KubeObject,
+    obj: KubeObject,
+    opts: WriteOptions,
+  ): Promise<KubeObject | 'conflict'> {
+    const meta = obj.metadata;
+    const oldMeta = old.metadata;
+    if (meta.name !== undefined && meta.name !== name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    if (this.def.namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.def.kind;
+    meta.name = name;
+    if (this.def.namespaced) meta.namespace = namespace;
+    // Fields only the server sets.
+    meta.uid ||= oldMeta.uid;
+    meta.creationTimestamp ??= oldMeta.creationTimestamp;
+    if (oldMeta.deletionTimestamp) {
+      meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    delete meta.selfLink;
+    meta.resourceVersion = oldMeta.resourceVersion;
+
+    const ctx = this.ctx(opts.subresource);
+    const strategy = !opts.bypassStrategy;
+    this.applySubresourceScope(obj, old, opts.subresource);
+    if (strategy) this.def.defaults?.(obj);
+    if (this.def.generation) {
+      meta.generation = oldMeta.generation ?? 1;
+      if (opts.subresource !== 'status' && this.specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
+    } else {
+      delete meta.generation;
+    }
+    if (strategy) this.def.prepareForUpdate?.(obj, old, ctx);
+
+    const attrs: AdmissionAttributes = {
+      operation: 'UPDATE',
+      def: this.def,
+      namespace,
+      name,
+      subresource: opts.subresource,
+      obj,
+      old,
+      dryRun: opts.dryRun,
+    };
+    await this.runAdmission('admit', attrs);
+    const nameValidation = this.def.nameValidation ?? 'dns1123Subdomain';
+    const errs = [
+      ...validateObjectMeta(meta, { namespaced: this.def.namespaced, nameValidation }),
+      ...validateObjectMetaUpdate(meta, oldMeta),
+    ];
+    const validate =
+      opts.subresource === 'status'
+        ? (this.def.validateStatusUpdate ?? this.def.validateUpdate)
+        : this.def.validateUpdate;
+    if (strategy) errs.push(...(validate?.call(this.def, obj, old) ?? []));
+    this.throwIfInvalid(name, errs);
+    await this.runAdmission('validate', attrs);
+
+    const unchanged = this.encodeComparable(obj) === this.encodeComparable(old);
+    if (unchanged) {
+      this.abortAdmission(attrs);
+      return old;
+    }
+    if (!opts.managedFieldsDone) {
+      this.fieldTracker?.trackUpdate(old, obj, {
+        manager: opts.fieldManager,
+        subresource: opts.subresource,
+        apiVersion: this.apiVersion,
+        time: rfc3339(ctx.now),
+      });
+    }
+    if (opts.dryRun) {
+      this.abortAdmission(attrs);
+      return obj;
+    }
+    // An object being deleted whose last finalizer is gone is deleted now.
+    if (meta.deletionTimestamp && this.readyToDelete(obj)) {
+      try {
+        const res = await this.store.delete(kv.key, kv.modRevision);
+        this.committedAdmission(attrs, obj);
+        return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(res.revision) } };
+      } catch (err) {
+        this.abortAdmission(attrs);
+        if (isStorageError(err, 'Conflict')) return 'conflict';
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
+        throw err;
+      }
+    }
+    try {
+      const written = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
+      const stored = this.decode(written).obj;
+      this.committedAdmission(attrs, stored);
+      return stored;
+    } catch (err) {
+      this.abortAdmission(attrs);
+      if (isStorageError(err, 'Conflict')) return 'conflict';
+      if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
+      throw err;
+    }
+  }
+
+  /** A main-resource write keeps the old status; a status write keeps everything but status and a few metadata. */
+  private applySubresourceScope(obj: KubeObject, old: KubeObject, subresource: string): void {
+    if (this.statusFields.length === 0) return;
+    if (subresource === 'status') {
+      for (const k of Object.keys(obj)) {
+        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k)) delete obj[k];
+      }
+      for (const k of Object.keys(old)) {
+        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k)) obj[k] = old[k];
+      }
+      const m = obj.metadata;
+      const o = old.metadata;
+      // As upstream's ResetObjectMetaForStatus: managedFields may change, the rest of these may not.
+      setOrDelete(m, 'deletionTimestamp', o.deletionTimestamp);
+      setOrDelete(m, 'generation', o.generation);
+      setOrDelete(m, 'labels', o.labels);
+      setOrDelete(m, 'annotations', o.annotations);
+      setOrDelete(m, 'finalizers', o.finalizers);
+      setOrDelete(m, 'ownerReferences', o.ownerReferences);
+    } else if (subresource === '') {
+      for (const f of this.statusFields) {
+        if (old[f] === undefined) delete obj[f];
+        else obj[f] = old[f];
+      }
+    }
+  }
+
+  private specChanged(obj: KubeObject, old: KubeObject): boolean {
+    const keys = new Set([...Object.keys(obj), ...Object.keys(old)]);
+    for (const k of keys) {
+      if (k === 'metadata' || k === 'apiVersion' || k === 'kind' || this.statusFields.includes(k)) continue;
+      if (JSON.stringify(obj[k]) !== JSON.stringify(old[k])) return true;
+    }
+    return false;
+  }
+
+  /** The encoding used to detect no-op writes: managedFields (timestamps) and resourceVersion aside. */
+  private encodeComparable(obj: KubeObject): string {
+    const { managedFields: _mf, resourceVersion: _rv, ...metadata } = obj.metadata;
+    return this.encode({ ...obj, metadata });
+  }
+
+  private readyToDelete(obj: KubeObject): boolean {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (finalizers.length > 0) return false;
+    if (this.def.deletionBlocked?.(obj)) return false;
+    return (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+  }
+
+  /** Deletes an object: immediately, or by marking it with deletionTimestamp when it must wait. */
+  async delete(namespace: string, name: string, options: DeleteOptions): Promise<DeleteResult> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const { kv } = await this.store.get(key);
+      if (!kv) throw notFound(this.gr, name);
+      const obj = this.decode(kv).obj;
+      const meta = obj.metadata;
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw conflict(
+          this.gr,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw conflict(
+          this.gr,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`,
+        );
+      }
+      const attrs: AdmissionAttributes = {
+        operation: 'DELETE',
+        def: this.def,
+        namespace,
+        name,
+        subresource: '',
+        obj: undefined,
+        old: obj,
+        dryRun: options.dryRun,
+      };
+      await this.runAdmission('validate', attrs);
+
+      const updated = structuredClone(obj);
+      const changedFinalizers = this.applyGcPolicy(updated, options);
+      const requested = options.gracePeriodSeconds;
+      const now = this.clock.now();
+      let grace = this.def.gracePeriod ? this.def.gracePeriod(obj, requested) : 0;
+      if (grace < 0) grace = 0;
+      let changed = changedFinalizers;
+      if (meta.deletionTimestamp) {
+        // Already terminating: only a shorter grace period changes anything.
+        const current = meta.deletionGracePeriodSeconds ?? 0;
+        if (requested !== undefined && grace < current) {
+          updated.metadata.deletionGracePeriodSeconds = grace;
+          updated.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+          changed = true;
+        }
+      } else if (grace > 0 || (updated.metadata.finalizers ?? []).length > 0 || this.def.deletionBlocked?.(obj)) {
+        updated.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+        updated.metadata.deletionGracePeriodSeconds = grace;
+        if (this.def.generation) updated.metadata.generation = (meta.generation ?? 0) + 1;
+        this.def.beforeDelete?.(updated, this.ctx(''));
+        changed = true;
+      }
+
+      if (this.readyToDelete(updated)) {
+        if (options.dryRun) return { obj, deleted: true };
+        try {
+          const res = await this.store.delete(key, kv.modRevision);
+          const last = { ...obj, metadata: { ...meta, resourceVersion: String(res.revision) } };
+          return { obj: last, deleted: true };
+        } catch (err) {
+          if (isStorageError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
+          if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
+          throw err;
+        }
+      }
+      if (!changed || options.dryRun) return { obj: changed ? updated : obj, deleted: false };
+      try {
+        const written = await this.store.update(key, this.encode(updated), kv.modRevision);
+        return { obj: this.decode(written).obj, deleted: false };
+      } catch (err) {
+        if (isStorageError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Sets the orphan / foregroundDeletion finalizers the deletion's propagation policy asks for
+   * (as upstream's deletionFinalizersForGarbageCollection). Returns true when finalizers changed.
+   */
+  private applyGcPolicy(obj: KubeObject, options: DeleteOptions): boolean {
+    let policy = options.propagationPolicy;
+    if (!policy && options.orphanDependents !== undefined) {
+      policy = options.orphanDependents ? 'Orphan' : 'Background';
+    }
+    if (!policy) return false;
+    const before = obj.metadata.finalizers ?? [];
+    const kept = before.filter((f) => !GC_FINALIZERS.includes(f));
+    if (policy === 'Orphan') kept.push('orphan');
+    if (policy === 'Foreground') kept.push('foregroundDeletion');
+    const same = kept.length === before.length && kept.every((f) => before.includes(f));
+    if (same) return false;
+    if (kept.length > 0) obj.metadata.finalizers = kept;
+    else delete obj.metadata.finalizers;
+    return true;
+  }
+}
+
+function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value === undefined) delete target[key];
+  else target[key] = value;
+}
+
+/** generateName plus five random characters from upstream's alphabet; the base is cut to fit 63 characters. */
+export function generateName(base: string): string {
+  const maxBase = 63 - 5;
+  const b = base.length > maxBase ? base.slice(0, maxBase) : base;
+  let suffix = '';
+  for (let i = 0; i < 5; i++) {
+    suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
+  }
+  return b + suffix;
+}

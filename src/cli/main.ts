@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** @module The `skiff` command: dispatches to one file per subcommand. */
+import { runServer } from './server.js';
+
+const USAGE = `usage: skiff <command> [flags]
+
+commands:
+  up       API server, scheduler, controllers and a local node agent in one process
+  server   API server and control loops, without a local node
+  help     this text
+
+flags (up, server):
+  --data-dir DIR        state and kubeconfig directory (default ./.skiff)
+  --listen HOST:PORT    address to serve on (default 127.0.0.1:6443)
+  --log-level LEVEL     trace, debug, info, warn, error (default info)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      return runServer(rest, { localNode: true });
+    case 'server':
+      return runServer(rest, { localNode: false });
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`skiff: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`skiff: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
