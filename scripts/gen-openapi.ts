@@ -380,6 +380,7 @@ async function main(): Promise<void> {
         version,
         kind: goName(cls),
       }));
+    if (gvk) describeTopLevel(def);
     if (ov?.mapType) def['x-kubernetes-map-type'] = ov.mapType;
     if (ov?.unions) def['x-kubernetes-unions'] = ov.unions;
     out[name] = def;
@@ -399,6 +400,25 @@ async function main(): Promise<void> {
 async function writeFormatted(file: string, text: string): Promise<void> {
   const options = (await resolveConfig(file)) ?? {};
   writeFileSync(file, await format(text, { ...options, filepath: file }));
+}
+
+/** Our own one-line descriptions of the standard top-level fields, for `kubectl explain`. */
+const TOP_LEVEL: Record<string, string> = {
+  apiVersion: 'Group and version of the schema this object is written in, e.g. "apps/v1".',
+  kind: 'Type of this object in CamelCase, e.g. "Deployment".',
+  spec: 'Desired state, written by the user.',
+  status: 'Observed state, written by the system; read-only for users.',
+  items: 'The objects of the list.',
+};
+
+function describeTopLevel(def: Schema): void {
+  for (const [field, schema] of Object.entries(def.properties ?? {})) {
+    if (field === 'metadata')
+      schema.description = def.properties?.items
+        ? 'List metadata: resourceVersion and the continue token.'
+        : 'Object metadata: name, namespace, labels, annotations, owners, finalizers.';
+    else if (TOP_LEVEL[field]) schema.description = TOP_LEVEL[field];
+  }
 }
 
 function checkRefs(defs: Record<string, Schema>): void {

@@ -35,9 +35,15 @@ export const KRUISE_DEFINITIONS: Record<string, Schema> = {
     properties: {
       apiVersion: str,
       kind: str,
-      metadata: ref(OBJECT_META),
-      spec: ref(`${V1ALPHA1}.CloneSetSpec`),
-      status: ref(`${V1ALPHA1}.CloneSetStatus`),
+      metadata: {
+        ...ref(OBJECT_META),
+        description: 'Object metadata: name, namespace, labels, annotations, owners.',
+      },
+      spec: { ...ref(`${V1ALPHA1}.CloneSetSpec`), description: 'Desired pods, update and scale strategies.' },
+      status: {
+        ...ref(`${V1ALPHA1}.CloneSetStatus`),
+        description: 'Observed state, written by the controller.',
+      },
     },
     'x-kubernetes-group-version-kind': gvk('CloneSet'),
   },
@@ -59,8 +65,15 @@ export const KRUISE_DEFINITIONS: Record<string, Schema> = {
       selector: ref('io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector'),
       template: ref('io.k8s.api.core.v1.PodTemplateSpec'),
       volumeClaimTemplates: arrayOf('io.k8s.api.core.v1.PersistentVolumeClaim'),
-      scaleStrategy: ref(`${V1ALPHA1}.CloneSetScaleStrategy`),
-      updateStrategy: ref(`${V1ALPHA1}.CloneSetUpdateStrategy`),
+      scaleStrategy: {
+        ...ref(`${V1ALPHA1}.CloneSetScaleStrategy`),
+        description: 'How scaling happens: specific pods to delete, unavailability allowed while scaling.',
+      },
+      updateStrategy: {
+        ...ref(`${V1ALPHA1}.CloneSetUpdateStrategy`),
+        description:
+          'How pods are updated: ReCreate, InPlaceIfPossible or InPlaceOnly, partition, surge, ordering.',
+      },
       revisionHistoryLimit: int32,
       minReadySeconds: int32,
       lifecycle: ref(`${PUB}.Lifecycle`),
