@@ -93,8 +93,7 @@ export function bodyKindOf(contentType: string | undefined): BodyKind | undefine
     case 'application/strategic-merge-patch+json':
       return 'strategic-merge-patch';
     case 'application/apply-patch+yaml':
-    case 'application/apply-patch+cbor':
-      return mt.type === 'application/apply-patch+yaml' ? 'apply-patch' : undefined;
+      return 'apply-patch';
     default:
       return undefined;
   }
