@@ -1,5 +1,5 @@
 import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import {
   LabelSelector,
   LabelSelectorError,
@@ -22,10 +22,10 @@ function parseError(s: string): string {
   try {
     parseLabelSelector(s);
   } catch (e) {
-    assert.ok(e instanceof LabelSelectorError, `expected LabelSelectorError for ${s}`);
-    return e.message;
+    if (e instanceof LabelSelectorError) return e.message;
+    throw e;
   }
-  assert.fail(`expected ${JSON.stringify(s)} to fail`);
+  throw new Error(`expected ${JSON.stringify(s)} to fail`);
 }
 
 void describe('parseLabelSelector', () => {

@@ -1,5 +1,5 @@
 import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import {
   ERR_FORMAT_WRONG,
   ERR_SUFFIX,
