@@ -454,12 +454,15 @@ export function runStoreConformance(name: string, makeStore: StoreFactory): void
 /** A WatchListener that records everything and lets a test wait for a condition. */
 export class Recorder implements WatchListener {
   readonly events: WatchEvent[] = [];
+  /** The size of each onEvents call. */
+  readonly batches: number[] = [];
   readonly progress: Revision[] = [];
   error: StorageError | undefined;
   private readonly waiters = new Set<() => boolean>();
 
   onEvents(events: readonly WatchEvent[]): void {
     this.events.push(...events);
+    this.batches.push(events.length);
     this.wake();
   }
 
