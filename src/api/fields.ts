@@ -58,11 +58,12 @@ function compareStrings(a: string, b: string): number {
  * reads as the empty string, as upstream's fields.Set.Get.
  */
 export class FieldSelector {
-  readonly requirements: readonly FieldRequirement[];
+  /** A private copy; treat as read-only. */
+  readonly requirements: FieldRequirement[];
   readonly #nothing: boolean;
 
   private constructor(reqs: readonly FieldRequirement[], nothing: boolean) {
-    this.requirements = Object.freeze(reqs.map((r) => Object.freeze({ ...r })));
+    this.requirements = reqs.map((r) => ({ ...r }));
     this.#nothing = nothing;
   }
 
