@@ -1,5 +1,5 @@
 /** @module GET of one object and LIST of a collection, served from the watch cache (or the store for old snapshots). */
-import { expired, timeout } from '../../api/errors.js';
+import { badRequest, expired, timeout } from '../../api/errors.js';
 import type { ListMeta } from '../../api/object.js';
 import { isStorageError } from '../../storage/interface.js';
 import { encodeContinue, type ListOptions, parseListOptions } from '../list-options.js';
@@ -68,6 +68,10 @@ export async function listPage(os: ObjectStore, namespace: string, opts: ListOpt
   const cache = os.cache;
   const token = opts.continueFrom;
   if (token) {
+    if (token.rv > cache.currentRevision) {
+      await os.waitFresh();
+      if (token.rv > cache.currentRevision) throw badRequest('continue key is not valid: its resourceVersion is in the future');
+    }
     if (cache.currentRevision === token.rv) return cachePage(os, opts, token.startAfter);
     return storePage(os, namespace, opts, token.rv, token.startAfter);
   }
