@@ -385,7 +385,7 @@ export class ObjectStore {
     if (this.def.namespaced) meta.namespace = namespace;
     // Fields only the server sets.
     meta.uid ||= oldMeta.uid;
-    meta.creationTimestamp ??= oldMeta.creationTimestamp;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
     if (oldMeta.deletionTimestamp) {
       meta.deletionTimestamp = oldMeta.deletionTimestamp;
       meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
