@@ -1,4 +1,4 @@
-/** @module Kubernetes protobuf message declarations, generated from upstream k8s.io/api v0.36.3 by codegen/generate-messages.ts. */
+/** @module Kubernetes protobuf message declarations, generated from upstream k8s.io/api and k8s.io/apimachinery v0.36.3 by codegen/generate-messages.ts. */
 // Do not edit by hand: regenerate. Field tuple: [number, type, flags]; flags: r repeated, m map (string keys),
 // p Go pointer, o JSON omitempty, i JSON inline.
 import type { KindTable, MessageTable } from './schema.js';

@@ -3,7 +3,9 @@
  * field numbers and proto types from each package's generated.proto, JSON names, omitempty, inline and
  * pointer-ness from the Go struct tags. Only facts are carried over (no comments or code).
  *
- * Usage: `npx tsx src/api/protobuf/codegen/generate-messages.ts <k8s.io/api dir> <k8s.io/apimachinery dir> <version label>`
+ * Usage: `npx tsx src/api/protobuf/codegen/generate-messages.ts <k8s.io/api dir> <k8s.io/apimachinery dir> <label>`,
+ * then `npx prettier --write src/api/protobuf/messages.ts`. The directories are source trees of the two modules
+ * (e.g. `git archive` of a release tag); `<label>` names that release in the output's header.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
