@@ -119,7 +119,7 @@ const podSpec = {
         failureThreshold: 3,
         terminationGracePeriodSeconds: 0,
       },
-      startupProbe: { exec: { command: ['cat', '/tmp/ready'] }, failureThreshold: 30, periodSeconds: 2 },
+      startupProbe: { exec: { command: ['cat', '/srv/ready'] }, failureThreshold: 30, periodSeconds: 2 },
       lifecycle: { preStop: { sleep: { seconds: 5 } }, postStart: { exec: { command: ['true'] } } },
       terminationMessagePath: '/dev/termination-log',
       terminationMessagePolicy: 'FallbackToLogsOnError',
