@@ -2,7 +2,7 @@
 import { badRequest, unsupportedMediaType } from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
 import { findDuplicateFields, parseYamlStrict, validateAgainstSchema } from '../../api/openapi/index.js';
-import { decodeKubernetesProtobuf } from '../../api/protobuf/index.js';
+import { decodeKubernetesProtobuf, ProtobufDecodeError } from '../../api/protobuf/index.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { bodyKindOf } from '../negotiation.js';
 import type { ApiRequest } from '../transport.js';
@@ -64,8 +64,11 @@ export async function decodeObjectBody(
   let duplicates: string[] = [];
   if (kind === 'protobuf') {
     try {
-      value = decodeKubernetesProtobuf(raw);
+      value = decodeKubernetesProtobuf(raw, { apiVersion: apiVersionOf(expected), kind: expected.kind });
     } catch (err) {
+      if (err instanceof ProtobufDecodeError && err.reason === 'UnsupportedKind') {
+        throw unsupportedMediaType(`${contentType ?? ''} (${err.message})`);
+      }
       throw badRequest(`the request body could not be decoded as protobuf: ${(err as Error).message}`);
     }
   } else {
