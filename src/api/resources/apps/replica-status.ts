@@ -60,14 +60,14 @@ export function validateReplicaStatus(status: Obj, oldStatus: Obj, kind: StatusK
   const replicas = count(status.replicas);
   for (const f of BOUNDED[kind]) {
     if (count(status[f]) > replicas)
-      errs.push(invalid(`status.${f}`, status[f], 'cannot be greater than status.replicas'));
+      errs.push(invalid(`status.${f}`, count(status[f]), 'cannot be greater than status.replicas'));
   }
   if (kind !== 'daemonset' && count(status.availableReplicas) > count(status.readyReplicas)) {
     const detail =
       kind === 'statefulset'
         ? 'cannot be greater than status.readyReplicas'
         : 'cannot be greater than readyReplicas';
-    errs.push(invalid('status.availableReplicas', status.availableReplicas, detail));
+    errs.push(invalid('status.availableReplicas', count(status.availableReplicas), detail));
   }
   if (kind !== 'replicaset') {
     const prev = oldStatus.collisionCount;
