@@ -291,6 +291,8 @@ const STANDARD_RESOURCES = new Set([
   'limits.cpu',
   'limits.memory',
   'limits.ephemeral-storage',
+  'storage',
+  'requests.storage',
   ...INTEGER_RESOURCES,
 ]);
 
@@ -298,7 +300,7 @@ export function isStandardResourceName(name: string): boolean {
   return STANDARD_RESOURCES.has(name) || isQuotaHugePageResourceName(name);
 }
 
-const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES, 'requests.storage']);
+const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES].filter((r) => r !== 'storage'));
 
 export function isStandardQuotaResourceName(name: string): boolean {
   return STANDARD_QUOTA_RESOURCES.has(name) || isQuotaHugePageResourceName(name);
