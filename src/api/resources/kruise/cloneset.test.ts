@@ -129,9 +129,9 @@ describe('CloneSet validation (OpenKruise webhook)', () => {
     ],
     [
       'maxUnavailable and maxSurge both below 1',
-      (s) => (s.updateStrategy = { maxUnavailable: '10%', maxSurge: 0 }),
+      (s) => (s.updateStrategy = { maxUnavailable: 0, maxSurge: '0%' }),
       [
-        'spec.updateStrategy.maxUnavailable: Invalid value: "10%": maxUnavailable and maxSurge should not both be less than 1',
+        'spec.updateStrategy.maxUnavailable: Invalid value: 0: maxUnavailable and maxSurge should not both be less than 1',
       ],
     ],
     [
