@@ -143,38 +143,43 @@ function defaultContainer(c: Obj): void {
   }
 }
 
+/** Volume source fields in upstream's validation order. */
 const VOLUME_SOURCES = [
-  'hostPath',
   'emptyDir',
+  'hostPath',
+  'gitRepo',
   'gcePersistentDisk',
   'awsElasticBlockStore',
-  'gitRepo',
   'secret',
   'nfs',
   'iscsi',
   'glusterfs',
+  'flocker',
   'persistentVolumeClaim',
   'rbd',
-  'flexVolume',
   'cinder',
   'cephfs',
-  'flocker',
+  'quobyte',
   'downwardAPI',
   'fc',
-  'azureFile',
+  'flexVolume',
   'configMap',
+  'azureFile',
   'vsphereVolume',
-  'quobyte',
-  'azureDisk',
   'photonPersistentDisk',
-  'projected',
   'portworxVolume',
-  'scaleIO',
+  'azureDisk',
   'storageos',
+  'projected',
+  'scaleIO',
   'csi',
   'ephemeral',
   'image',
 ] as const;
+
+/** Path names upstream uses for a second source (Forbidden) and for a source's own fields, where they differ. */
+const FORBIDDEN_SOURCE_PATH: Record<string, string> = { downwardAPI: 'downwarAPI', cephfs: 'cephFS' };
+const SOURCE_FIELD_PATH: Record<string, string> = { gcePersistentDisk: 'persistentDisk' };
 
 function defaultDownwardAPIItems(items: unknown): void {
   for (const [it] of objs(items)) {
@@ -871,13 +876,20 @@ function validateVolumes(
     for (const kind of VOLUME_SOURCES) {
       const s = vol[kind];
       if (s === undefined || s === null) continue;
-      const p = child(idxPath, kind === 'downwardAPI' && count > 0 ? 'downwarAPI' : kind);
       if (count > 0) {
-        el.push(forbidden(p, MORE_THAN_ONE_VOLUME));
+        el.push(forbidden(child(idxPath, FORBIDDEN_SOURCE_PATH[kind] ?? kind), MORE_THAN_ONE_VOLUME));
         continue;
       }
       count++;
-      el.push(...validateOneVolumeSource(kind, obj(s) ?? {}, child(idxPath, kind), name, opts));
+      el.push(
+        ...validateOneVolumeSource(
+          kind,
+          obj(s) ?? {},
+          child(idxPath, SOURCE_FIELD_PATH[kind] ?? kind),
+          name,
+          opts,
+        ),
+      );
     }
     if (count === 0) el.push(required(idxPath, 'must specify a volume type'));
     if (!name) el.push(required(namePath));

@@ -7,11 +7,17 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../../errors.js';
 import { isObject } from '../../object.js';
 import { Quantity, canonicalQuantity } from '../../quantity.js';
+import type { LabelSelectorSpec } from '../../labels.js';
+import {
+  validateAnnotations as metaValidateAnnotations,
+  validateLabelName as metaValidateLabelName,
+  validateLabelSelector as metaValidateLabelSelector,
+  validateLabels as metaValidateLabels,
+} from '../../validation/meta.js';
 import {
   isDNS1123Label,
   isDNS1123Subdomain,
   isQualifiedName,
-  isValidLabelValue,
   inclusiveRangeError,
 } from '../../validation/names.js';
 
@@ -151,78 +157,44 @@ export function validateQualifiedName(value: string, field: string): FieldError[
 
 /** Upstream's ValidateLabelName: a qualified name. */
 export function validateLabelName(name: string, field: string): FieldError[] {
-  return validateQualifiedName(name, field);
+  return metaValidateLabelName(name, field);
 }
 
-/** Upstream's ValidateLabels: every key a qualified name, every value a label value (errors on `field`). */
+function stringMap(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v).sort()) out[k] = str(v[k]);
+  return out;
+}
+
+/** Upstream's ValidateLabels over a decoded value (errors on `field`, keys in sorted order). */
 export function validateLabels(labels: unknown, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!isObject(labels)) return errs;
-  for (const k of keys(labels)) {
-    errs.push(...validateLabelName(k, field));
-    const v = str(labels[k]);
-    for (const m of isValidLabelValue(v)) errs.push(invalid(field, v, m));
-  }
-  return errs;
+  return metaValidateLabels(stringMap(labels), field);
 }
 
-const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
-
-/** Upstream's ValidateAnnotations: keys qualified names (case-insensitive), total size at most 256 KiB. */
+/** Upstream's ValidateAnnotations over a decoded value. */
 export function validateAnnotations(annotations: unknown, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!isObject(annotations)) return errs;
-  let size = 0;
-  for (const k of keys(annotations)) {
-    for (const m of isQualifiedName(k.toLowerCase())) errs.push(invalid(field, k, m));
-    size += Buffer.byteLength(k) + Buffer.byteLength(str(annotations[k]));
-  }
-  if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(field, TOTAL_ANNOTATION_SIZE_LIMIT));
-  return errs;
+  return metaValidateAnnotations(stringMap(annotations), field);
 }
 
-/** Upstream's ValidateLabelSelector for a metav1.LabelSelector (nil is valid). */
+/** Upstream's ValidateLabelSelector for a decoded metav1.LabelSelector (nil is valid). */
 export function validateLabelSelector(
   sel: unknown,
   field: string,
   allowInvalidLabelValue = false,
 ): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!isObject(sel)) return errs;
-  errs.push(...validateLabels(sel.matchLabels, child(field, 'matchLabels')));
-  for (const [expr, i] of objs(sel.matchExpressions)) {
-    const p = index(child(field, 'matchExpressions'), i);
-    const values = arr(expr.values);
-    switch (expr.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) {
-          errs.push(required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
-        }
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) {
-          errs.push(
-            forbidden(
-              child(p, 'values'),
-              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            ),
-          );
-        }
-        break;
-      default:
-        errs.push(invalid(child(p, 'operator'), expr.operator ?? '', 'not a valid selector operator'));
-    }
-    errs.push(...validateLabelName(str(expr.key), child(p, 'key')));
-    if (!allowInvalidLabelValue) {
-      values.forEach((v, j) => {
-        for (const m of isValidLabelValue(str(v)))
-          errs.push(invalid(index(child(p, 'values'), j), str(v), m));
-      });
-    }
+  if (!isObject(sel)) return [];
+  const spec: LabelSelectorSpec = {};
+  const ml = stringMap(sel.matchLabels);
+  if (ml) spec.matchLabels = ml;
+  if (Array.isArray(sel.matchExpressions)) {
+    spec.matchExpressions = objs(sel.matchExpressions).map(([e]) => ({
+      key: str(e.key),
+      operator: str(e.operator),
+      values: arr(e.values).map(str),
+    }));
   }
-  return errs;
+  return metaValidateLabelSelector(spec, field, { allowInvalidLabelValueInSelector: allowInvalidLabelValue });
 }
 
 export function isValidUserID(v: number): string[] {
