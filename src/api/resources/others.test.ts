@@ -102,7 +102,14 @@ describe('otherResources', () => {
 
   it('puts the workloads in the "all" category, as upstream', () => {
     const all = otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural);
-    assert.deepEqual(all.sort(), ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'replicasets', 'statefulsets']);
+    assert.deepEqual(all.sort(), [
+      'cronjobs',
+      'daemonsets',
+      'deployments',
+      'jobs',
+      'replicasets',
+      'statefulsets',
+    ]);
   });
 
   it('exports the two system priority classes with upstream values', () => {
