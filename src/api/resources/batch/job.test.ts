@@ -327,3 +327,15 @@ describe('Job table', () => {
     assert.deepEqual(jobs.selectableFields?.(j), { 'status.successful': '1' });
   });
 });
+
+describe('Job create when defaults run before prepareForCreate', () => {
+  it('still ends with the generated labels on the job', () => {
+    const job = structuredClone(pi());
+    job.metadata.uid = TEST_UID;
+    job.metadata.namespace = 'default';
+    jobs.defaults?.(job);
+    jobs.prepareForCreate?.(job, { now: TEST_NOW, subresource: '' });
+    assert.equal(job.metadata.labels?.['batch.kubernetes.io/job-name'], 'pi');
+    assert.deepEqual(jobs.validateCreate?.(job), []);
+  });
+});

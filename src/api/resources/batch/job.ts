@@ -67,6 +67,7 @@ function isTrue(v: unknown): boolean {
 /**
  * Upstream's generateSelector: unless spec.manualSelector is true, the pod template gets the job-name and
  * controller-uid labels (both the batch.kubernetes.io/ and the legacy keys) and the selector matches the uid.
+ * Needs metadata.name and metadata.uid; works whether defaults ran before or after it.
  */
 export function generateJobSelector(obj: KubeObject): void {
   const spec = ensureObj(obj, 'spec');
@@ -79,6 +80,9 @@ export function generateJobSelector(obj: KubeObject): void {
   for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) setDefault(labels, k, uid);
   const matchLabels = ensureObj(ensureObj(spec, 'selector'), 'matchLabels');
   setDefault(matchLabels, CONTROLLER_UID_LABEL, uid);
+  // SetDefaults_Job's label copy, which upstream applies again when the object is read back.
+  if (Object.keys(obj.metadata.labels ?? {}).length === 0)
+    obj.metadata.labels = { ...(labels as Record<string, string>) };
 }
 
 /** SetDefaults_Job plus the pod template defaults. */
