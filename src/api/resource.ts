@@ -92,9 +92,9 @@ export interface ResourceDef {
 
   /** Upstream's SetDefaults for the kind (and everything it contains); mutates `obj`. */
   defaults?(obj: KubeObject): void;
-  /** Strategy PrepareForCreate: e.g. reset status, set initial pod phase. Runs before defaults. */
+  /** Strategy PrepareForCreate: e.g. set the initial pod phase. Runs after defaults and name generation. */
   prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
-  /** Strategy PrepareForUpdate: e.g. keep status from `old`. Runs before defaults. */
+  /** Strategy PrepareForUpdate: kind-specific extras (status is kept generically). Runs after defaults and the generic generation bump. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
   /** Validation on create, after defaulting. Metadata (name, labels, annotations) is validated generically. */
   validateCreate?(obj: KubeObject): FieldError[];

@@ -230,8 +230,7 @@ export class ObjectStore {
 
   /** Creates an object in `namespace` ('' for cluster-scoped kinds). */
   async create(namespace: string, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
-    const obj = input;
-    const meta = obj.metadata;
+    const meta = input.metadata;
     if (meta.resourceVersion) {
       throw badRequest('resourceVersion should not be set on objects to be created');
     }
@@ -245,19 +244,22 @@ export class ObjectStore {
     delete meta.selfLink;
     if (this.def.generation) meta.generation = 1;
     else delete meta.generation;
-    obj.apiVersion = this.apiVersion;
-    obj.kind = this.def.kind;
+    input.apiVersion = this.apiVersion;
+    input.kind = this.def.kind;
 
     const ctx = this.ctx(opts.subresource);
     const resetStatus = this.def.resetStatusOnCreate ?? this.statusFields.length > 0;
-    if (resetStatus) for (const f of this.statusFields) delete obj[f];
-    this.def.defaults?.(obj);
-    this.def.prepareForCreate?.(obj, ctx);
+    if (resetStatus) for (const f of this.statusFields) delete input[f];
+    this.def.defaults?.(input);
 
     const generate = !meta.name && !!meta.generateName;
     const attempts = generate ? GENERATE_NAME_ATTEMPTS : 1;
     for (let attempt = 0; ; attempt++) {
+      // Each attempt prepares a fresh copy: strategies may derive fields from the name (Job labels).
+      const obj = attempts > 1 ? structuredClone(input) : input;
+      const meta = obj.metadata;
       if (generate) meta.name = generateName(meta.generateName!);
+      this.def.prepareForCreate?.(obj, ctx);
       const attrs: AdmissionAttributes = {
         operation: 'CREATE',
         def: this.def,
