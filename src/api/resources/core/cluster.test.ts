@@ -8,6 +8,7 @@ import {
   nodeRoles,
   nodeStatus,
   nodesResource,
+  persistentVolumesResource,
 } from './cluster.js';
 
 type Obj = Record<string, any>;
@@ -30,6 +31,13 @@ describe('namespaces', () => {
     assert.deepEqual(ns.status, { phase: 'Active' });
     assert.deepEqual(ns.metadata.labels, { team: 'a', 'kubernetes.io/metadata.name': 'dev' });
     assert.deepEqual(namespacesResource.validateCreate!(ns), []);
+  });
+  it('labels generated names once they exist', () => {
+    const ns: KubeObject = { metadata: { generateName: 'tmp-' } };
+    namespacesResource.defaults!(ns);
+    ns.metadata.name = 'tmp-x7k2p';
+    namespacesResource.prepareForCreate!(ns, { now, subresource: '' });
+    assert.deepEqual(ns.metadata.labels, { 'kubernetes.io/metadata.name': 'tmp-x7k2p' });
   });
   it('keeps spec.finalizers on a main-resource update, lets finalize change them', () => {
     const old = create({ metadata: { name: 'dev' } });
@@ -208,5 +216,78 @@ describe('componentstatuses', () => {
       ['etcd-0', 'Healthy', 'ok', ''],
     );
     assert.deepEqual(componentStatusesResource.verbs, ['get', 'list']);
+  });
+});
+
+describe('persistentvolumes', () => {
+  const pv = (spec: Obj): KubeObject => {
+    const o: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'task-pv-volume', creationTimestamp: '2025-06-01T11:00:00Z' },
+      spec,
+    };
+    persistentVolumesResource.defaults!(o);
+    persistentVolumesResource.prepareForCreate!(o, { now, subresource: '' });
+    return o;
+  };
+  it('defaults reclaim policy, volume mode and phase', () => {
+    const o = pv({
+      storageClassName: 'manual',
+      capacity: { storage: '10Gi' },
+      accessModes: ['ReadWriteOnce'],
+      hostPath: { path: '/mnt/data' },
+    });
+    assert.deepEqual(o.spec, {
+      storageClassName: 'manual',
+      capacity: { storage: '10Gi' },
+      accessModes: ['ReadWriteOnce'],
+      hostPath: { path: '/mnt/data', type: '' },
+      persistentVolumeReclaimPolicy: 'Retain',
+      volumeMode: 'Filesystem',
+    });
+    assert.deepEqual(o.status, { phase: 'Pending', lastPhaseTransitionTime: '2025-06-01T12:00:00Z' });
+    assert.deepEqual(persistentVolumesResource.validateCreate!(o), []);
+    assert.deepEqual(
+      persistentVolumesResource.table!.map((c) => c.cell(o, now)),
+      [
+        'task-pv-volume',
+        '10Gi',
+        'RWO',
+        'Retain',
+        'Pending',
+        '',
+        'manual',
+        '<unset>',
+        '',
+        '60m',
+        'Filesystem',
+      ],
+    );
+  });
+  it('validates modes, capacity and the source', () => {
+    const o = pv({
+      capacity: { storage: '0', cpu: '1' },
+      hostPath: { path: '/a' },
+      nfs: { server: 'x', path: '/b' },
+    });
+    assert.deepEqual(persistentVolumesResource.validateCreate!(o).map(fieldErrorString), [
+      'spec.accessModes: Required value',
+      'spec.capacity: Unsupported value: {"storage":"0","cpu":"1"}: supported values: "storage"',
+      'spec.capacity[storage]: Invalid value: "0": must be greater than zero',
+      'spec.nfs: Forbidden: may not specify more than 1 volume type',
+    ]);
+  });
+  it('the volume source is immutable', () => {
+    const old = pv({
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      hostPath: { path: '/a' },
+    });
+    const next = structuredClone(old);
+    (next.spec as Obj).hostPath.path = '/b';
+    assert.deepEqual(persistentVolumesResource.validateUpdate!(next, old).map(fieldErrorString), [
+      'spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation',
+    ]);
   });
 });

@@ -2,7 +2,13 @@
 import type { FieldError } from '../../errors.js';
 import type { KubeObject } from '../../object.js';
 import type { ResourceDef, StrategyContext } from '../../resource.js';
-import { isQualifiedName, isValidLabelValue, validateCIDR } from '../../validation/names.js';
+import {
+  isQualifiedName,
+  isValidLabelValue,
+  nameIsDNSSubdomain,
+  validateCIDR,
+} from '../../validation/names.js';
+import { accessModesString } from './namespaced.js';
 import { ageColumn, column, nameColumn } from '../table-helpers.js';
 import {
   type Obj,
@@ -19,6 +25,7 @@ import {
   notSupported,
   obj,
   objs,
+  parseQuantity,
   setDefaultString,
   str,
   validateLabelName,
@@ -46,6 +53,9 @@ function defaultNamespace(ns: KubeObject): void {
 }
 
 function namespacePrepareForCreate(ns: KubeObject): void {
+  // Names from generateName only exist now, after defaulting (upstream's Canonicalize).
+  const name = ns.metadata.name;
+  if (name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), [NAMESPACE_NAME_LABEL]: name };
   ns.status = { phase: 'Active' };
   const spec = ensureObj(ns, 'spec');
   const finalizers = arr(spec.finalizers);
@@ -334,3 +344,217 @@ export const componentStatusesResource: ResourceDef = {
     column('Error', (o) => componentCondition(o).error, { description: 'Error of the component conditions' }),
   ],
 };
+
+// ---- PersistentVolumes ----
+
+const PV_SOURCES = [
+  'hostPath',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'glusterfs',
+  'flocker',
+  'nfs',
+  'rbd',
+  'quobyte',
+  'cephfs',
+  'iscsi',
+  'cinder',
+  'fc',
+  'flexVolume',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'scaleIO',
+  'local',
+  'storageos',
+  'csi',
+] as const;
+const PV_REQUIRED: Partial<Record<(typeof PV_SOURCES)[number], string[]>> = {
+  hostPath: ['path'],
+  gcePersistentDisk: ['pdName'],
+  awsElasticBlockStore: ['volumeID'],
+  glusterfs: ['endpoints', 'path'],
+  nfs: ['server', 'path'],
+  rbd: ['monitors', 'image'],
+  cephfs: ['monitors'],
+  iscsi: ['targetPortal', 'iqn'],
+  cinder: ['volumeID'],
+  flexVolume: ['driver'],
+  azureFile: ['secretName', 'shareName'],
+  vsphereVolume: ['volumePath'],
+  photonPersistentDisk: ['pdID'],
+  portworxVolume: ['volumeID'],
+  azureDisk: ['diskName', 'diskURI'],
+  scaleIO: ['gateway', 'system', 'volumeName'],
+  local: ['path'],
+  storageos: ['volumeName'],
+  csi: ['driver', 'volumeHandle'],
+};
+const PV_ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
+const RECLAIM_POLICIES = ['Delete', 'Recycle', 'Retain'];
+
+/** Upstream's SetDefaults_PersistentVolume plus canonical capacity quantities. */
+function defaultPV(pv: KubeObject): void {
+  const spec = ensureObj(pv, 'spec');
+  setDefaultString(spec, 'persistentVolumeReclaimPolicy', 'Retain');
+  if (spec.volumeMode === undefined || spec.volumeMode === null) spec.volumeMode = 'Filesystem';
+  canonicalizeResourceList(spec.capacity);
+  const hostPath = obj(spec.hostPath);
+  if (hostPath && (hostPath.type === undefined || hostPath.type === null)) hostPath.type = '';
+  setDefaultString(ensureObj(pv, 'status'), 'phase', 'Pending');
+}
+
+/** Upstream's ValidatePersistentVolumeSpec for stand-alone volumes (the common rules). */
+export function validatePersistentVolume(pv: KubeObject): FieldError[] {
+  const spec = obj(pv.spec) ?? {};
+  const errs: FieldError[] = [];
+  const modes = arr(spec.accessModes).map(str);
+  if (modes.length === 0) errs.push({ type: 'FieldValueRequired', field: 'spec.accessModes' });
+  let rwop = false;
+  let other = false;
+  for (const m of modes) {
+    if (!PV_ACCESS_MODES.includes(m)) errs.push(notSupported('spec.accessModes', m, PV_ACCESS_MODES));
+    if (m === 'ReadWriteOncePod') rwop = true;
+    else if (PV_ACCESS_MODES.includes(m)) other = true;
+  }
+  if (rwop && other)
+    errs.push(forbidden('spec.accessModes', 'may not use ReadWriteOncePod with other access modes'));
+  const capacity = obj(spec.capacity) ?? {};
+  const capKeys = keys(capacity);
+  if (capKeys.length === 0) errs.push({ type: 'FieldValueRequired', field: 'spec.capacity' });
+  if (!capKeys.includes('storage') || capKeys.length > 1)
+    errs.push(notSupported('spec.capacity', capacity, ['storage']));
+  for (const r of capKeys) {
+    const e = validateResourceQuantityValue(r, capacity[r], `spec.capacity[${r}]`);
+    errs.push(...e);
+    const q = parseQuantity(capacity[r]);
+    if (e.length === 0 && q && q.sign() <= 0)
+      errs.push(invalid(`spec.capacity[${r}]`, q.toString(), 'must be greater than zero'));
+  }
+  const policy = str(spec.persistentVolumeReclaimPolicy);
+  if (policy && !RECLAIM_POLICIES.includes(policy))
+    errs.push(notSupported('spec.persistentVolumeReclaimPolicy', policy, RECLAIM_POLICIES));
+  let count = 0;
+  for (const src of PV_SOURCES) {
+    const s = obj(spec[src]);
+    if (!s) continue;
+    if (count > 0) {
+      errs.push(forbidden(`spec.${src}`, 'may not specify more than 1 volume type'));
+      continue;
+    }
+    count++;
+    for (const f of PV_REQUIRED[src] ?? []) {
+      if (!str(s[f]) && arr(s[f]).length === 0)
+        errs.push({ type: 'FieldValueRequired', field: `spec.${src}.${f}` });
+    }
+    if (src === 'local' && !obj(obj(spec.nodeAffinity)?.required)) {
+      errs.push({
+        type: 'FieldValueRequired',
+        field: 'spec.nodeAffinity',
+        detail: 'Local volume requires node affinity',
+      });
+    }
+  }
+  if (count === 0)
+    errs.push({ type: 'FieldValueRequired', field: 'spec', detail: 'must specify a volume type' });
+  const sc = str(spec.storageClassName);
+  if (sc) for (const m of nameIsDNSSubdomain(sc, false)) errs.push(invalid('spec.storageClassName', sc, m));
+  if (
+    typeof spec.volumeMode === 'string' &&
+    spec.volumeMode !== 'Block' &&
+    spec.volumeMode !== 'Filesystem'
+  ) {
+    errs.push(notSupported('spec.volumeMode', spec.volumeMode, ['Block', 'Filesystem']));
+  }
+  return errs;
+}
+
+function validatePersistentVolumeUpdate(pv: KubeObject, old: KubeObject): FieldError[] {
+  const errs = validatePersistentVolume(pv);
+  const spec = obj(pv.spec) ?? {};
+  const oldSpec = obj(old.spec) ?? {};
+  const source = (s: Obj): Obj =>
+    Object.fromEntries(PV_SOURCES.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+  const next = source(spec);
+  const prev = source(oldSpec);
+  // Upstream lets a CSI volume gain a controllerExpandSecretRef.
+  const nextCSI = obj(next.csi);
+  if (nextCSI && obj(prev.csi) && !obj(prev.csi)?.controllerExpandSecretRef) {
+    next.csi = { ...nextCSI };
+    delete (next.csi as Obj).controllerExpandSecretRef;
+  }
+  if (!deepEqual(next, prev))
+    errs.push(
+      forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'),
+    );
+  if (!deepEqual(spec.volumeMode, oldSpec.volumeMode))
+    errs.push(invalid('volumeMode', spec.volumeMode ?? null, 'field is immutable'));
+  return errs;
+}
+
+export const persistentVolumesResource: ResourceDef = {
+  group: '',
+  version: 'v1',
+  kind: 'PersistentVolume',
+  plural: 'persistentvolumes',
+  singular: 'persistentvolume',
+  shortNames: ['pv'],
+  namespaced: false,
+  schema: 'io.k8s.api.core.v1.PersistentVolume',
+  subresources: { status: true },
+  returnDeletedObject: true,
+  defaults: defaultPV,
+  prepareForCreate: (pv, ctx) => {
+    pv.status = { phase: 'Pending', lastPhaseTransitionTime: ctx.now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  },
+  prepareForUpdate: (pv, old, ctx) => {
+    if (ctx.subresource !== 'status') return;
+    const status = ensureObj(pv, 'status');
+    if (status.phase !== obj(old.status)?.phase)
+      status.lastPhaseTransitionTime = ctx.now.toISOString().replace(/\.\d+Z$/, 'Z');
+  },
+  validateCreate: validatePersistentVolume,
+  validateUpdate: validatePersistentVolumeUpdate,
+  validateStatusUpdate: () => [],
+  table: [
+    nameColumn(),
+    column('Capacity', (o) => parseQuantity(obj(obj(o.spec)?.capacity)?.storage)?.toString() ?? '0', {
+      description: 'The capacity of the volume.',
+    }),
+    column('Access Modes', (o) => accessModesString(obj(o.spec)?.accessModes), {
+      description: 'The access modes of the volume.',
+    }),
+    column('Reclaim Policy', (o) => str(obj(o.spec)?.persistentVolumeReclaimPolicy), {
+      description: 'What happens to the volume when released.',
+    }),
+    column('Status', (o) => (o.metadata.deletionTimestamp ? 'Terminating' : str(obj(o.status)?.phase)), {
+      description: 'The phase of the volume.',
+    }),
+    column('Claim', (o) => claimRef(o), { description: 'The claim bound to the volume.' }),
+    column(
+      'StorageClass',
+      (o) =>
+        o.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ??
+        str(obj(o.spec)?.storageClassName),
+      {
+        description: 'StorageClass of the pv',
+      },
+    ),
+    column('VolumeAttributesClass', (o) => str(obj(o.spec)?.volumeAttributesClassName) || '<unset>', {
+      description: 'VolumeAttributesClass of the pv',
+    }),
+    column('Reason', (o) => str(obj(o.status)?.reason), { description: 'Why the volume is in its phase.' }),
+    ageColumn(),
+    column('VolumeMode', (o) => str(obj(o.spec)?.volumeMode) || '<unset>', {
+      priority: 1,
+      description: 'The volume mode.',
+    }),
+  ],
+};
+
+function claimRef(pv: KubeObject): string {
+  const ref = obj(obj(pv.spec)?.claimRef);
+  return ref ? `${str(ref.namespace)}/${str(ref.name)}` : '';
+}

@@ -1,6 +1,11 @@
 /** @module The core/v1 resource declarations, in upstream's discovery order. */
 import type { ResourceDef } from '../../resource.js';
-import { componentStatusesResource, namespacesResource, nodesResource } from './cluster.js';
+import {
+  componentStatusesResource,
+  namespacesResource,
+  nodesResource,
+  persistentVolumesResource,
+} from './cluster.js';
 import { configMapsResource, secretsResource, serviceAccountsResource } from './config.js';
 import {
   eventsResource,
@@ -23,6 +28,7 @@ export const coreResources: readonly ResourceDef[] = [
   namespacesResource,
   nodesResource,
   persistentVolumeClaimsResource,
+  persistentVolumesResource,
   podsResource,
   podTemplatesResource,
   replicationControllersResource,
