@@ -384,6 +384,7 @@ function mergeAtom(
     }
     const out: Obj = {};
     const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
+    keys.delete('__proto__');
     for (const k of keys) {
       path.push(fieldElement(k));
       const v = mergeWalk(get(lm, k), get(rm, k), atom.map.fields.get(k)?.type ?? atom.map.elem, path, errs);
@@ -526,7 +527,7 @@ export function removeItems(v: unknown, toRemove: FieldSet, type: TypeRef): unkn
     const out: Obj = {};
     for (const [k, val] of Object.entries(v)) {
       const pe = fieldElement(k);
-      if (toRemove.hasMember(pe)) continue;
+      if (toRemove.hasMember(pe) || k === '__proto__') continue;
       const sub = toRemove.withPrefix(pe);
       if (sub.isEmpty()) {
         out[k] = val;
