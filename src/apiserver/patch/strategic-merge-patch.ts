@@ -59,7 +59,7 @@ const errBadPatchType = (t: unknown, m: Obj): SmpError =>
 const MAP_TYPE = 'map[string]interface {}';
 const SLICE_TYPE = '[]interface {}';
 
-/** Where the schema is: the current object's resolved definition (undefined: plain JSON merge). */
+/** State shared by one whole merge (the definition lookup); the current schema node travels separately. */
 interface Ctx {
   lookup: SchemaLookup;
 }
