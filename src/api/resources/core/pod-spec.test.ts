@@ -311,7 +311,7 @@ describe('validatePodTemplateSpec', () => {
         volumes: [
           { name: 'v', emptyDir: {} },
           { name: 'v', emptyDir: {} },
-          { name: 'w', emptyDir: {}, hostPath: { path: '/tmp' } },
+          { name: 'w', emptyDir: {}, hostPath: { path: '/data' } },
           { name: 'x', secret: {} },
           { name: 'y', configMap: { name: 'cm', defaultMode: 1000 } },
         ],
