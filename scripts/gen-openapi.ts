@@ -89,6 +89,14 @@ const KINDS: Array<[cls: string, pkg: Exclude<Pkg, 'meta'>, hasList: boolean, de
   ['V1LimitRange', 'core', true, 'LimitRange sets per-object resource limits and defaults in a namespace.'],
   ['V1PodTemplate', 'core', true, 'PodTemplate is a stored template for creating pods.'],
   [
+    'V1ReplicationController',
+    'core',
+    true,
+    'ReplicationController keeps a number of identical pods running (the older form of ReplicaSet).',
+  ],
+  ['V1PersistentVolume', 'core', true, 'PersistentVolume is a piece of storage provisioned in the cluster.'],
+  ['V1ComponentStatus', 'core', true, 'ComponentStatus reports the health of a control-plane component.'],
+  [
     'V1Eviction',
     'policy',
     false,
@@ -327,6 +335,7 @@ function fieldSchema(a: Attribute, ov: FieldOverlay | undefined, where: string):
     if (ov.listType) s['x-kubernetes-list-type'] = ov.listType;
     if (ov.listMapKeys) s['x-kubernetes-list-map-keys'] = ov.listMapKeys;
     if (ov.mapType) s['x-kubernetes-map-type'] = ov.mapType;
+    if (ov.default !== undefined) s['default'] = ov.default;
   }
   return s;
 }

@@ -61,12 +61,19 @@ export async function bootstrap(registry: ResourceRegistry, opts: BootstrapOptio
       sessionAffinity: 'None',
     },
   });
+  // Endpoints may not point at loopback addresses; a server bound to one publishes none (clients in
+  // this machine's process pods reach it through the kubeconfig address instead).
+  if (isLoopback(host)) return;
   await ensure(registry, opts.log, '', 'Endpoints', 'default', {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: host }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host.startsWith('127.') || host === '::1' || host === 'localhost';
 }
 
 function splitHostPort(address: string): [string, string] {

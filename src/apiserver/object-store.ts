@@ -29,7 +29,15 @@ export interface FieldTracker {
   trackUpdate(
     old: KubeObject | undefined,
     obj: KubeObject,
-    opts: { manager: string; subresource: string; apiVersion: string; time: string },
+    opts: {
+      manager: string;
+      subresource: string;
+      apiVersion: string;
+      time: string;
+      rootDefinition: string;
+      /** Top-level paths this write does not own: status for the main resource, the rest for /status. */
+      resetFields: ReadonlyArray<readonly string[]>;
+    },
   ): void;
 }
 
@@ -249,7 +257,8 @@ export class ObjectStore {
 
     const ctx = this.ctx(opts.subresource);
     const resetStatus = this.def.resetStatusOnCreate ?? this.statusFields.length > 0;
-    if (resetStatus) for (const f of this.statusFields) delete input[f];
+    // Upstream strategies replace status with its zero value, which serializes as {}.
+    if (resetStatus) for (const f of this.statusFields) input[f] = {};
     this.def.defaults?.(input);
 
     const generate = !meta.name && !!meta.generateName;
@@ -289,6 +298,8 @@ export class ObjectStore {
           subresource: opts.subresource,
           apiVersion: this.apiVersion,
           time: rfc3339(now),
+          rootDefinition: this.def.schema,
+          resetFields: this.resetFields(obj, opts.subresource),
         });
       }
       if (opts.dryRun) {
@@ -445,6 +456,8 @@ export class ObjectStore {
         subresource: opts.subresource,
         apiVersion: this.apiVersion,
         time: rfc3339(ctx.now),
+        rootDefinition: this.def.schema,
+        resetFields: this.resetFields(obj, opts.subresource),
       });
     }
     if (opts.dryRun) {
@@ -475,6 +488,20 @@ export class ObjectStore {
       if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
       throw err;
     }
+  }
+
+  /**
+   * Fields a write through `subresource` neither owns nor changes (upstream's reset fields): the status
+   * fields for the main resource, everything else for /status.
+   */
+  resetFields(obj: KubeObject, subresource: string): string[][] {
+    if (this.statusFields.length === 0) return [];
+    if (subresource === 'status') {
+      return Object.keys(obj)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && !this.statusFields.includes(k))
+        .map((k) => [k]);
+    }
+    return subresource === '' ? this.statusFields.map((f) => [f]) : [];
   }
 
   /** A main-resource write keeps the old status; a status write keeps everything but status and a few metadata. */

@@ -15,6 +15,8 @@ export interface FieldOverlay {
   listMapKeys?: string[];
   mapType?: MapType;
   holds?: 'Quantity' | 'RawExtension' | 'FieldsV1';
+  /** The server-side default, where upstream's schema states it (server-side apply keys lists by it). */
+  default?: string | number | boolean;
 }
 
 /** Metadata of one definition: `mapType` is upstream's +structType on the type itself. */
@@ -25,6 +27,16 @@ export interface DefinitionOverlay {
 }
 
 export const OVERLAY: Record<string, DefinitionOverlay> = {
+  'io.k8s.api.core.v1.ContainerPort': {
+    fields: {
+      protocol: { default: 'TCP' },
+    },
+  },
+  'io.k8s.api.core.v1.ServicePort': {
+    fields: {
+      protocol: { default: 'TCP' },
+    },
+  },
   'io.k8s.api.apps.v1.ControllerRevision': {
     fields: {
       data: { holds: 'RawExtension' },

@@ -15,7 +15,7 @@ import {
   tooManyRequests,
   unsupportedMediaType,
 } from '../../api/errors.js';
-import { selectorFromLabelSelector } from '../../api/labels.js';
+import { selectorFromLabelSelector, selectorFromSet } from '../../api/labels.js';
 import { isObject, type KubeObject } from '../../api/object.js';
 import type { ScaleDef } from '../../api/resource.js';
 import { rfc3339 } from '../../util/clock.js';
@@ -61,7 +61,9 @@ export function scaleOf(obj: KubeObject, scale: ScaleDef): KubeObject {
     const sel = getPath(obj, 'spec.selector');
     if (isObject(sel)) {
       try {
-        selector = selectorFromLabelSelector(sel as never).toString();
+        // A LabelSelector, or (ReplicationController) a plain map of labels.
+        const plainMap = !('matchLabels' in sel) && !('matchExpressions' in sel);
+        selector = (plainMap ? selectorFromSet(sel as Record<string, string>) : selectorFromLabelSelector(sel as never)).toString();
       } catch {
         selector = '';
       }

@@ -151,8 +151,11 @@ export async function handlePatch(
           force,
           rootDefinition: expected.schema,
           apiVersion: apiVersionOf(os.def),
+          kind: os.def.kind,
+          name: info.name,
           time: rfc3339(now),
           subresource: info.subresource,
+          resetFields: os.resetFields(applied.obj, info.subresource),
         }),
     );
     writeObject(res, result.created ? 201 : 200, os.def, form, result.obj, { now, headers: warningHeaders(warnings) });

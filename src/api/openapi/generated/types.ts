@@ -90,6 +90,14 @@ export interface AzureDiskVolumeSource {
   readOnly?: boolean;
 }
 
+/** io.k8s.api.core.v1.AzureFilePersistentVolumeSource */
+export interface AzureFilePersistentVolumeSource {
+  readOnly?: boolean;
+  secretName: string;
+  secretNamespace?: string;
+  shareName: string;
+}
+
 /** io.k8s.api.core.v1.AzureFileVolumeSource */
 export interface AzureFileVolumeSource {
   readOnly?: boolean;
@@ -111,6 +119,16 @@ export interface Capabilities {
   drop?: string[];
 }
 
+/** io.k8s.api.core.v1.CephFSPersistentVolumeSource */
+export interface CephFSPersistentVolumeSource {
+  monitors: string[];
+  path?: string;
+  readOnly?: boolean;
+  secretFile?: string;
+  secretRef?: SecretReference;
+  user?: string;
+}
+
 /** io.k8s.api.core.v1.CephFSVolumeSource */
 export interface CephFSVolumeSource {
   monitors: string[];
@@ -119,6 +137,14 @@ export interface CephFSVolumeSource {
   secretFile?: string;
   secretRef?: LocalObjectReference;
   user?: string;
+}
+
+/** io.k8s.api.core.v1.CinderPersistentVolumeSource */
+export interface CinderPersistentVolumeSource {
+  fsType?: string;
+  readOnly?: boolean;
+  secretRef?: SecretReference;
+  volumeID: string;
 }
 
 /** io.k8s.api.core.v1.CinderVolumeSource */
@@ -252,6 +278,30 @@ export interface ClusterTrustBundleProjection {
   optional?: boolean;
   path: string;
   signerName?: string;
+}
+
+/** io.k8s.api.core.v1.ComponentCondition */
+export interface ComponentCondition {
+  error?: string;
+  message?: string;
+  status: string;
+  type: string;
+}
+
+/** io.k8s.api.core.v1.ComponentStatus */
+export interface ComponentStatus {
+  apiVersion?: string;
+  conditions?: ComponentCondition[];
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** io.k8s.api.core.v1.ComponentStatusList */
+export interface ComponentStatusList {
+  apiVersion?: string;
+  items: ComponentStatus[];
+  kind?: string;
+  metadata?: ListMeta;
 }
 
 /** io.k8s.apimachinery.pkg.apis.meta.v1.Condition */
@@ -492,6 +542,20 @@ export interface CronJobStatus {
   active?: ObjectReference[];
   lastScheduleTime?: Time;
   lastSuccessfulTime?: Time;
+}
+
+/** io.k8s.api.core.v1.CSIPersistentVolumeSource */
+export interface CSIPersistentVolumeSource {
+  controllerExpandSecretRef?: SecretReference;
+  controllerPublishSecretRef?: SecretReference;
+  driver: string;
+  fsType?: string;
+  nodeExpandSecretRef?: SecretReference;
+  nodePublishSecretRef?: SecretReference;
+  nodeStageSecretRef?: SecretReference;
+  readOnly?: boolean;
+  volumeAttributes?: Record<string, string>;
+  volumeHandle: string;
 }
 
 /** io.k8s.api.core.v1.CSIVolumeSource */
@@ -915,6 +979,15 @@ export interface FileKeySelector {
   volumeName: string;
 }
 
+/** io.k8s.api.core.v1.FlexPersistentVolumeSource */
+export interface FlexPersistentVolumeSource {
+  driver: string;
+  fsType?: string;
+  options?: Record<string, string>;
+  readOnly?: boolean;
+  secretRef?: SecretReference;
+}
+
 /** io.k8s.api.core.v1.FlexVolumeSource */
 export interface FlexVolumeSource {
   driver: string;
@@ -953,6 +1026,14 @@ export interface GitRepoVolumeSource {
   directory?: string;
   repository: string;
   revision?: string;
+}
+
+/** io.k8s.api.core.v1.GlusterfsPersistentVolumeSource */
+export interface GlusterfsPersistentVolumeSource {
+  endpoints: string;
+  endpointsNamespace?: string;
+  path: string;
+  readOnly?: boolean;
 }
 
 /** io.k8s.api.core.v1.GlusterfsVolumeSource */
@@ -1022,6 +1103,21 @@ export interface InPlaceUpdateStrategy {
 
 /** io.k8s.apimachinery.pkg.util.intstr.IntOrString */
 export type IntOrString = string | number;
+
+/** io.k8s.api.core.v1.ISCSIPersistentVolumeSource */
+export interface ISCSIPersistentVolumeSource {
+  chapAuthDiscovery?: boolean;
+  chapAuthSession?: boolean;
+  fsType?: string;
+  initiatorName?: string;
+  iqn: string;
+  iscsiInterface?: string;
+  lun: number;
+  portals?: string[];
+  readOnly?: boolean;
+  secretRef?: SecretReference;
+  targetPortal: string;
+}
 
 /** io.k8s.api.core.v1.ISCSIVolumeSource */
 export interface ISCSIVolumeSource {
@@ -1244,6 +1340,12 @@ export interface LoadBalancerStatus {
 /** io.k8s.api.core.v1.LocalObjectReference */
 export interface LocalObjectReference {
   name?: string;
+}
+
+/** io.k8s.api.core.v1.LocalVolumeSource */
+export interface LocalVolumeSource {
+  fsType?: string;
+  path: string;
 }
 
 /** io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry */
@@ -1499,6 +1601,15 @@ export interface OwnerReference {
 /** io.k8s.apimachinery.pkg.apis.meta.v1.Patch */
 export type Patch = Record<string, unknown>;
 
+/** io.k8s.api.core.v1.PersistentVolume */
+export interface PersistentVolume {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: PersistentVolumeSpec;
+  status?: PersistentVolumeStatus;
+}
+
 /** io.k8s.api.core.v1.PersistentVolumeClaim */
 export interface PersistentVolumeClaim {
   apiVersion?: string;
@@ -1561,6 +1672,57 @@ export interface PersistentVolumeClaimTemplate {
 export interface PersistentVolumeClaimVolumeSource {
   claimName: string;
   readOnly?: boolean;
+}
+
+/** io.k8s.api.core.v1.PersistentVolumeList */
+export interface PersistentVolumeList {
+  apiVersion?: string;
+  items: PersistentVolume[];
+  kind?: string;
+  metadata?: ListMeta;
+}
+
+/** io.k8s.api.core.v1.PersistentVolumeSpec */
+export interface PersistentVolumeSpec {
+  accessModes?: string[];
+  awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource;
+  azureDisk?: AzureDiskVolumeSource;
+  azureFile?: AzureFilePersistentVolumeSource;
+  capacity?: Record<string, string>;
+  cephfs?: CephFSPersistentVolumeSource;
+  cinder?: CinderPersistentVolumeSource;
+  claimRef?: ObjectReference;
+  csi?: CSIPersistentVolumeSource;
+  fc?: FCVolumeSource;
+  flexVolume?: FlexPersistentVolumeSource;
+  flocker?: FlockerVolumeSource;
+  gcePersistentDisk?: GCEPersistentDiskVolumeSource;
+  glusterfs?: GlusterfsPersistentVolumeSource;
+  hostPath?: HostPathVolumeSource;
+  iscsi?: ISCSIPersistentVolumeSource;
+  local?: LocalVolumeSource;
+  mountOptions?: string[];
+  nfs?: NFSVolumeSource;
+  nodeAffinity?: VolumeNodeAffinity;
+  persistentVolumeReclaimPolicy?: string;
+  photonPersistentDisk?: PhotonPersistentDiskVolumeSource;
+  portworxVolume?: PortworxVolumeSource;
+  quobyte?: QuobyteVolumeSource;
+  rbd?: RBDPersistentVolumeSource;
+  scaleIO?: ScaleIOPersistentVolumeSource;
+  storageClassName?: string;
+  storageos?: StorageOSPersistentVolumeSource;
+  volumeAttributesClassName?: string;
+  volumeMode?: string;
+  vsphereVolume?: VsphereVirtualDiskVolumeSource;
+}
+
+/** io.k8s.api.core.v1.PersistentVolumeStatus */
+export interface PersistentVolumeStatus {
+  lastPhaseTransitionTime?: Time;
+  message?: string;
+  phase?: string;
+  reason?: string;
 }
 
 /** io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource */
@@ -1938,6 +2100,18 @@ export interface QuobyteVolumeSource {
 /** io.k8s.apimachinery.pkg.runtime.RawExtension */
 export type RawExtension = Record<string, unknown>;
 
+/** io.k8s.api.core.v1.RBDPersistentVolumeSource */
+export interface RBDPersistentVolumeSource {
+  fsType?: string;
+  image: string;
+  keyring?: string;
+  monitors: string[];
+  pool?: string;
+  readOnly?: boolean;
+  secretRef?: SecretReference;
+  user?: string;
+}
+
 /** io.k8s.api.core.v1.RBDVolumeSource */
 export interface RBDVolumeSource {
   fsType?: string;
@@ -1993,6 +2167,50 @@ export interface ReplicaSetStatus {
   readyReplicas?: number;
   replicas: number;
   terminatingReplicas?: number;
+}
+
+/** io.k8s.api.core.v1.ReplicationController */
+export interface ReplicationController {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: ReplicationControllerSpec;
+  status?: ReplicationControllerStatus;
+}
+
+/** io.k8s.api.core.v1.ReplicationControllerCondition */
+export interface ReplicationControllerCondition {
+  lastTransitionTime?: Time;
+  message?: string;
+  reason?: string;
+  status: string;
+  type: string;
+}
+
+/** io.k8s.api.core.v1.ReplicationControllerList */
+export interface ReplicationControllerList {
+  apiVersion?: string;
+  items: ReplicationController[];
+  kind?: string;
+  metadata?: ListMeta;
+}
+
+/** io.k8s.api.core.v1.ReplicationControllerSpec */
+export interface ReplicationControllerSpec {
+  minReadySeconds?: number;
+  replicas?: number;
+  selector?: Record<string, string>;
+  template?: PodTemplateSpec;
+}
+
+/** io.k8s.api.core.v1.ReplicationControllerStatus */
+export interface ReplicationControllerStatus {
+  availableReplicas?: number;
+  conditions?: ReplicationControllerCondition[];
+  fullyLabeledReplicas?: number;
+  observedGeneration?: number;
+  readyReplicas?: number;
+  replicas: number;
 }
 
 /** io.k8s.api.core.v1.ResourceClaim */
@@ -2124,6 +2342,20 @@ export interface Scale {
   status?: ScaleStatus;
 }
 
+/** io.k8s.api.core.v1.ScaleIOPersistentVolumeSource */
+export interface ScaleIOPersistentVolumeSource {
+  fsType?: string;
+  gateway: string;
+  protectionDomain?: string;
+  readOnly?: boolean;
+  secretRef: SecretReference;
+  sslEnabled?: boolean;
+  storageMode?: string;
+  storagePool?: string;
+  system: string;
+  volumeName?: string;
+}
+
 /** io.k8s.api.core.v1.ScaleIOVolumeSource */
 export interface ScaleIOVolumeSource {
   fsType?: string;
@@ -2204,6 +2436,12 @@ export interface SecretProjection {
   items?: KeyToPath[];
   name?: string;
   optional?: boolean;
+}
+
+/** io.k8s.api.core.v1.SecretReference */
+export interface SecretReference {
+  name?: string;
+  namespace?: string;
 }
 
 /** io.k8s.api.core.v1.SecretVolumeSource */
@@ -2437,6 +2675,15 @@ export interface StatusDetails {
   uid?: string;
 }
 
+/** io.k8s.api.core.v1.StorageOSPersistentVolumeSource */
+export interface StorageOSPersistentVolumeSource {
+  fsType?: string;
+  readOnly?: boolean;
+  secretRef?: ObjectReference;
+  volumeName?: string;
+  volumeNamespace?: string;
+}
+
 /** io.k8s.api.core.v1.StorageOSVolumeSource */
 export interface StorageOSVolumeSource {
   fsType?: string;
@@ -2611,6 +2858,11 @@ export interface VolumeMountStatus {
   name: string;
   readOnly?: boolean;
   recursiveReadOnly?: string;
+}
+
+/** io.k8s.api.core.v1.VolumeNodeAffinity */
+export interface VolumeNodeAffinity {
+  required?: NodeSelector;
 }
 
 /** io.k8s.api.core.v1.VolumeProjection */
