@@ -18,6 +18,7 @@ import {
   DEFAULT_SERVICE_CIDR,
   ServiceAllocator,
 } from './admission/service-allocator.js';
+import { PodDefaults } from './admission/pod-defaults.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { bootstrap } from './bootstrap.js';
 import { aggregatedContentType, aggregatedDiscoveryVersion, Discovery } from './discovery.js';
@@ -96,6 +97,7 @@ export class ApiServer {
     const lookup = (group: string, kind: string): ObjectStore | undefined => registry?.forKind(group, kind);
     const admission: AdmissionPlugin[] = [
       new NamespaceLifecycle(() => lookup('', 'Namespace')),
+      new PodDefaults(lookup),
       new ServiceAllocator(() => lookup('', 'Service'), {
         serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
         nodePortRange: opts.nodePortRange ?? DEFAULT_NODE_PORT_RANGE,
