@@ -13,6 +13,13 @@ flags (up, server):
   --data-dir DIR        state and kubeconfig directory (default ./.skiff)
   --listen HOST:PORT    address to serve on (default 127.0.0.1:6443)
   --log-level LEVEL     trace, debug, info, warn, error (default info)
+
+tuning flags (mostly for tests):
+  --watch-bookmark-interval SECONDS      bookmark period of watches that allow them (default 60)
+  --storage-compaction-interval SECONDS  automatic compaction period, 0 turns it off (default 300)
+  --storage-compaction-retain N          revisions kept behind the current one on compaction (default 10000)
+  --watch-history-size N                 events per resource kept for watches resuming from an older
+                                         resourceVersion (default 10000)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -12,6 +12,27 @@ export interface ServerFlags {
   host: string;
   port: number;
   logLevel: string;
+  /** How often a watch that allows bookmarks gets one (test knob; upstream sends one about every minute). */
+  bookmarkIntervalMs: number;
+  /** Automatic storage compaction: interval (0 = off) and revisions kept behind the current one. */
+  compactionIntervalMs: number;
+  compactionRetain: number;
+  /** Past events each watch cache keeps for watches that resume from an older resourceVersion. */
+  watchHistorySize: number | undefined;
+}
+
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0) {
+    throw new Error(`--${flag} must be a non-negative number of seconds, got "${v}"`);
+  }
+  return Math.round(n * 1000);
+}
+
+function count(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1) throw new Error(`--${flag} must be a positive integer, got "${v}"`);
+  return n;
 }
 
 export function parseServerFlags(argv: string[]): ServerFlags {
@@ -21,6 +42,10 @@ export function parseServerFlags(argv: string[]): ServerFlags {
       'data-dir': { type: 'string', default: './.skiff' },
       listen: { type: 'string', default: '127.0.0.1:6443' },
       'log-level': { type: 'string', default: process.env['SKIFF_LOG_LEVEL'] ?? 'info' },
+      'watch-bookmark-interval': { type: 'string', default: '60' },
+      'storage-compaction-interval': { type: 'string', default: '300' },
+      'storage-compaction-retain': { type: 'string', default: '10000' },
+      'watch-history-size': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -31,7 +56,17 @@ export function parseServerFlags(argv: string[]): ServerFlags {
   const host = listen.slice(0, i).replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = Number(listen.slice(i + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--listen has an invalid port: "${listen}"`);
-  return { dataDir: resolve(values['data-dir']), host, port, logLevel: values['log-level'] };
+  const history = values['watch-history-size'];
+  return {
+    dataDir: resolve(values['data-dir']),
+    host,
+    port,
+    logLevel: values['log-level'],
+    bookmarkIntervalMs: Math.max(1, seconds('watch-bookmark-interval', values['watch-bookmark-interval'])),
+    compactionIntervalMs: seconds('storage-compaction-interval', values['storage-compaction-interval']),
+    compactionRetain: count('storage-compaction-retain', values['storage-compaction-retain']),
+    watchHistorySize: history === undefined ? undefined : count('watch-history-size', history),
+  };
 }
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
@@ -40,8 +75,17 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
   const log: Logger = pino({ level: flags.logLevel, base: { component: 'skiff' } });
   mkdirSync(flags.dataDir, { recursive: true });
   const started = performance.now();
-  const store = await openStore({ kind: 'sqlite', path: join(flags.dataDir, 'state.db') });
-  const server = new ApiServer({ store, logger: log });
+  const store = await openStore({
+    kind: 'sqlite',
+    path: join(flags.dataDir, 'state.db'),
+    options: { compactInterval: flags.compactionIntervalMs, retainRevisions: flags.compactionRetain },
+  });
+  const server = new ApiServer({
+    store,
+    logger: log,
+    handlerOptions: { bookmarkIntervalMs: flags.bookmarkIntervalMs },
+    watchHistorySize: flags.watchHistorySize,
+  });
   await server.start();
   const bound = await server.listen(flags.host, flags.port);
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
@@ -49,10 +93,17 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(serverUrl), { mode: 0o600 });
   log.info(
-    { url: serverUrl, dataDir: flags.dataDir, ms: Math.round(performance.now() - started), localNode: mode.localNode },
+    {
+      url: serverUrl,
+      dataDir: flags.dataDir,
+      ms: Math.round(performance.now() - started),
+      localNode: mode.localNode,
+    },
     'skiff is serving',
   );
-  process.stdout.write(`\nSkiff is ready at ${serverUrl}\n  kubectl --kubeconfig ${kubeconfigPath} get namespaces\n\n`);
+  process.stdout.write(
+    `\nSkiff is ready at ${serverUrl}\n  kubectl --kubeconfig ${kubeconfigPath} get namespaces\n\n`,
+  );
 
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
