@@ -85,6 +85,8 @@ export async function handleWatch(
   const errorLine = (status: Status): string => `${JSON.stringify({ type: 'ERROR', object: status })}\n`;
 
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' });
+  // Send the headers now: clients wait for them before reading, and a quiet watch may write nothing for minutes.
+  res.write('');
 
   let finished = false;
   let lastRev = cache.currentRevision;
