@@ -60,12 +60,17 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-function boolParam(q: URLSearchParams, name: string): boolean | undefined {
-  const v = q.get(name);
+/**
+ * A boolean query parameter as upstream converts it: absent is undefined, "0" and "false" (any case) are false,
+ * any other value (even empty) is true.
+ */
+export function queryBool(v: string | null): boolean | undefined {
   if (v === null) return undefined;
-  if (v === '' || v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be a boolean`);
+  return !(v === '0' || v.toLowerCase() === 'false');
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean | undefined {
+  return queryBool(q.get(name));
 }
 
 /**

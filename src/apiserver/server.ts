@@ -39,6 +39,7 @@ import { negotiateOutput } from './negotiation.js';
 import { type ObjectStore } from './object-store.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
+import { queryBool } from './list-options.js';
 import { instrumentStore } from './instrumented-store.js';
 import { type ApiRequest, type ApiResponse, httpRequest, httpResponse, writeError, writeJson } from './transport.js';
 
@@ -418,5 +419,5 @@ export class ApiServer {
 }
 
 function isTrue(v: string | null): boolean {
-  return v === 'true' || v === '1';
+  return queryBool(v) === true;
 }
