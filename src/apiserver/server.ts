@@ -204,7 +204,7 @@ export class ApiServer {
       res.writeHead(400).end();
       return;
     }
-    void this.handle(httpRequest(req, url), httpResponse(res));
+    void this.handle(httpRequest(req, url, res), httpResponse(res));
   }
 
   /** Serves one request over any transport. Never throws. */

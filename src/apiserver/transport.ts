@@ -29,13 +29,20 @@ export interface ApiResponse {
   readonly headersSent: boolean;
 }
 
-/** Adapts a node http request. */
-export function httpRequest(req: IncomingMessage, url: URL): ApiRequest {
+/** Adapts a node http request; `res` (its response) tells when the client leaves before the reply is done. */
+export function httpRequest(req: IncomingMessage, url: URL, res?: ServerResponse): ApiRequest {
   const controller = new AbortController();
   req.on('close', () => {
     if (!req.complete || req.readableAborted) controller.abort();
   });
-  req.socket.on('close', () => controller.abort());
+  // A listener on the response, not the keep-alive socket, so requests on one connection don't pile up listeners.
+  if (res) {
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+  } else {
+    req.socket.once('close', () => controller.abort());
+  }
   let bodyPromise: Promise<Buffer> | undefined;
   return {
     method: req.method ?? 'GET',
