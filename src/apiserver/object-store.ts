@@ -107,6 +107,11 @@ export class ObjectStore {
   private readonly admission: readonly AdmissionPlugin[];
   private readonly fieldTracker: FieldTracker | undefined;
   private readonly statusFields: readonly string[];
+  /**
+   * Objects this store just wrote, by key, with the exact value written: the watch cache takes the
+   * object from here instead of parsing the value again.
+   */
+  private readonly written = new Map<string, { value: string; obj: KubeObject }>();
 
   constructor(def: ResourceDef, prefix: string, deps: ObjectStoreDeps) {
     this.def = def;
@@ -135,6 +140,30 @@ export class ObjectStore {
     const obj = JSON.parse(kv.value) as KubeObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
     return { obj, fields: this.fieldsOf(obj) };
+  }
+
+  /**
+   * Like {@link decode}, for the watch cache: reuses the object of a write this store just made when the
+   * value is the one it wrote. The object is then shared with the write's response; neither mutates it.
+   */
+  decodeForCache(kv: KeyValue): { obj: KubeObject; fields: Record<string, string> } {
+    const hint = this.written.get(kv.key);
+    if (hint !== undefined) {
+      this.written.delete(kv.key);
+      if (hint.value === kv.value) {
+        const obj = withResourceVersion(hint.obj, kv.modRevision);
+        return { obj, fields: this.fieldsOf(obj) };
+      }
+    }
+    return this.decode(kv);
+  }
+
+  /** Encodes `obj`, remembering it for {@link decodeForCache}. */
+  private encodeForWrite(key: string, obj: KubeObject): string {
+    const value = this.encode(obj);
+    if (this.written.size > 10_000) this.written.clear();
+    this.written.set(key, { value, obj });
+    return value;
   }
 
   fieldsOf(obj: KubeObject): Record<string, string> {
@@ -306,12 +335,14 @@ export class ObjectStore {
         this.abortAdmission(attrs);
         return obj;
       }
+      const key = this.key(namespace, meta.name!);
       try {
-        const kv = await this.store.create(this.key(namespace, meta.name!), this.encode(obj));
-        const stored = this.decode(kv).obj;
+        const kv = await this.store.create(key, this.encodeForWrite(key, obj));
+        const stored = withResourceVersion(obj, kv.modRevision);
         this.committedAdmission(attrs, stored);
         return stored;
       } catch (err) {
+        this.written.delete(key);
         this.abortAdmission(attrs);
         if (isStorageError(err, 'KeyExists')) {
           if (attempt + 1 < attempts) continue;
@@ -478,11 +509,12 @@ export class ObjectStore {
       }
     }
     try {
-      const written = await this.store.update(kv.key, this.encode(obj), kv.modRevision);
-      const stored = this.decode(written).obj;
+      const written = await this.store.update(kv.key, this.encodeForWrite(kv.key, obj), kv.modRevision);
+      const stored = withResourceVersion(obj, written.modRevision);
       this.committedAdmission(attrs, stored);
       return stored;
     } catch (err) {
+      this.written.delete(kv.key);
       this.abortAdmission(attrs);
       if (isStorageError(err, 'Conflict')) return 'conflict';
       if (isStorageError(err, 'KeyNotFound')) throw notFound(this.gr, name);
@@ -655,6 +687,11 @@ export class ObjectStore {
     else delete obj.metadata.finalizers;
     return true;
   }
+}
+
+/** A shallow copy of `obj` whose metadata carries the revision as resourceVersion. */
+function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
 }
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {

@@ -49,7 +49,7 @@ export class ResourceRegistry {
       const cache = new WatchCache({
         store: opts.store,
         prefix,
-        decode: (kv) => os!.decode(kv),
+        decode: (kv) => os!.decodeForCache(kv),
         indexedFields: def.indexedFields,
         historySize: opts.watchHistorySize,
         onError: opts.onError,

@@ -2,6 +2,7 @@
  * @module The API server: routes every request (resource or not) to its handler, over any transport,
  * and serves HTTP. Resource behaviour comes from the registry's declarations.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -79,7 +80,7 @@ export class ApiServer {
   readonly metrics: ApiMetrics;
   private readonly discovery: Discovery;
   private readonly ctx: HandlerContext;
-  private readonly shutdownController = new AbortController();
+  private readonly shutdownController = newUnboundedAbortController();
   private readonly options: ApiServerOptions;
   private http: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -416,6 +417,13 @@ export class ApiServer {
     this.registry.stop();
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/** Every open watch listens on the shutdown signal, so it may have any number of listeners. */
+function newUnboundedAbortController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }
 
 function isTrue(v: string | null): boolean {

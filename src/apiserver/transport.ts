@@ -31,18 +31,24 @@ export interface ApiResponse {
 
 /** Adapts a node http request; `res` (its response) tells when the client leaves before the reply is done. */
 export function httpRequest(req: IncomingMessage, url: URL, res?: ServerResponse): ApiRequest {
-  const controller = new AbortController();
-  req.on('close', () => {
-    if (!req.complete || req.readableAborted) controller.abort();
-  });
-  // A listener on the response, not the keep-alive socket, so requests on one connection don't pile up listeners.
-  if (res) {
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+  // Created on first use: most requests never look at it. Listeners go on the request and response, not the
+  // keep-alive socket, so requests on one connection don't pile up listeners.
+  let controller: AbortController | undefined;
+  const signal = (): AbortSignal => {
+    if (controller) return controller.signal;
+    const c = (controller = new AbortController());
+    if (req.destroyed && !req.complete) c.abort();
+    req.once('close', () => {
+      if (!req.complete || req.readableAborted) c.abort();
     });
-  } else {
-    req.socket.once('close', () => controller.abort());
-  }
+    if (res) {
+      if (res.destroyed && !res.writableFinished) c.abort();
+      res.once('close', () => {
+        if (!res.writableFinished) c.abort();
+      });
+    }
+    return c.signal;
+  };
   let bodyPromise: Promise<Buffer> | undefined;
   return {
     method: req.method ?? 'GET',
@@ -53,7 +59,9 @@ export function httpRequest(req: IncomingMessage, url: URL, res?: ServerResponse
       return Array.isArray(v) ? v.join(', ') : v;
     },
     body: (limit) => (bodyPromise ??= readAll(req, limit)),
-    signal: controller.signal,
+    get signal() {
+      return signal();
+    },
   };
 }
 
