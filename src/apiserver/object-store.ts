@@ -476,7 +476,9 @@ export class ObjectStore {
     this.throwIfInvalid(name, errs);
     await this.runAdmission('validate', attrs);
 
-    const unchanged = this.encodeComparable(obj) === this.encodeComparable(old);
+    // Server-side apply has computed managedFields already: a change of owners alone (a co-owner) is a write.
+    const withManagers = opts.managedFieldsDone === true;
+    const unchanged = this.encodeComparable(obj, withManagers) === this.encodeComparable(old, withManagers);
     if (unchanged) {
       this.abortAdmission(attrs);
       return old;
@@ -572,10 +574,10 @@ export class ObjectStore {
     return false;
   }
 
-  /** The encoding used to detect no-op writes: managedFields (timestamps) and resourceVersion aside. */
-  private encodeComparable(obj: KubeObject): string {
-    const { managedFields: _mf, resourceVersion: _rv, ...metadata } = obj.metadata;
-    return this.encode({ ...obj, metadata });
+  /** The encoding used to detect no-op writes: resourceVersion and, unless asked for, managedFields aside. */
+  private encodeComparable(obj: KubeObject, withManagedFields = false): string {
+    const { managedFields, resourceVersion: _rv, ...metadata } = obj.metadata;
+    return this.encode({ ...obj, metadata: withManagedFields ? { ...metadata, managedFields } : metadata });
   }
 
   private readyToDelete(obj: KubeObject): boolean {
