@@ -29,6 +29,8 @@ export interface SchemaValidationResult {
 export interface ValidateOptions {
   /** Path of `obj` inside a larger document; prefixed to every reported path. */
   rootPath?: string;
+  /** Also delete the unknown fields from `obj`, as upstream's typed decoding drops them. */
+  prune?: boolean;
 }
 
 const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
@@ -38,6 +40,7 @@ const INT32_MIN = -(2 ** 31);
 interface Ctx {
   unknownFields: string[];
   typeErrors: FieldTypeError[];
+  prune: boolean;
 }
 
 /** Where a value sits: its full path, and upstream's Go error context (struct name + field path without indices). */
@@ -61,7 +64,7 @@ export function validateAgainstSchema(
 ): SchemaValidationResult {
   const schema = getDefinition(definition);
   if (!schema) throw new Error(`unknown definition ${definition}`);
-  const ctx: Ctx = { unknownFields: [], typeErrors: [] };
+  const ctx: Ctx = { unknownFields: [], typeErrors: [], prune: opts.prune === true };
   const root = opts.rootPath ?? '';
   walk(
     ctx,
@@ -70,7 +73,7 @@ export function validateAgainstSchema(
     { path: root, goPath: root, struct: '' },
     true,
   );
-  return ctx;
+  return { unknownFields: ctx.unknownFields, typeErrors: ctx.typeErrors };
 }
 
 function jsonType(v: unknown): string {
@@ -213,8 +216,10 @@ function walkObject(
       const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
       if (prop) walk(ctx, value, prop, child(at, key, struct));
       else if (isRoot && (key === 'apiVersion' || key === 'kind')) continue;
-      else if (!s['x-kubernetes-preserve-unknown-fields'])
+      else if (!s['x-kubernetes-preserve-unknown-fields']) {
         ctx.unknownFields.push(child(at, key, struct).path);
+        if (ctx.prune) delete obj[key];
+      }
     }
     return;
   }

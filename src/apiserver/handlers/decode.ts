@@ -101,7 +101,8 @@ export function checkObject(
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (!isObject(obj.metadata)) throw badRequest(`${typeErrorPrefix(expected)}metadata must be an object`);
-  const result = validateAgainstSchema(obj, expected.schema, {});
+  // Unknown fields are reported below and, as upstream's typed decoding does, never stored.
+  const result = validateAgainstSchema(obj, expected.schema, { prune: true });
   if (result.typeErrors.length > 0) {
     const first = result.typeErrors[0]!;
     throw badRequest(`${typeErrorPrefix(expected)}${typeof first === 'string' ? first : first.message}`);
