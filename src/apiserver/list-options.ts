@@ -1,5 +1,5 @@
 /** @module Query parameters of list and watch requests: selectors, paging, resourceVersion semantics. */
-import { badRequest, type StatusError } from '../api/errors.js';
+import { badRequest, type FieldError, invalid, type StatusError } from '../api/errors.js';
 import { parseFieldSelector } from '../api/fields.js';
 import { parseLabelSelector } from '../api/labels.js';
 import type { CacheEntry, CacheFilter } from './watch-cache.js';
@@ -73,6 +73,57 @@ function boolParam(q: URLSearchParams, name: string): boolean | undefined {
   return queryBool(q.get(name));
 }
 
+/** Upstream's ListOptions validation (the WatchList feature on): each problem is a field error of a 422. */
+function validateListOptions(o: {
+  watch: boolean;
+  resourceVersion: string;
+  rvm: string;
+  token: string;
+  sendInitialEvents: boolean | undefined;
+}): FieldError[] {
+  const errs: FieldError[] = [];
+  const forbidden = (detail: string): void => {
+    errs.push({ type: 'FieldValueForbidden', field: 'resourceVersionMatch', detail });
+  };
+  const notSupported = (supported: string[]): void => {
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'resourceVersionMatch',
+      badValue: o.rvm,
+      detail: `supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`,
+    });
+  };
+  if (o.watch) {
+    if (o.sendInitialEvents !== undefined && o.rvm !== 'NotOlderThan') {
+      forbidden('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (o.rvm) {
+      if (o.sendInitialEvents === undefined) {
+        forbidden('resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      }
+      if (o.rvm !== 'NotOlderThan') notSupported(['NotOlderThan']);
+      if (o.token) forbidden('resourceVersionMatch is forbidden when continue is provided');
+    }
+    return errs;
+  }
+  if (o.rvm) {
+    if (!o.resourceVersion) forbidden('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (o.token) forbidden('resourceVersionMatch is forbidden when continue is provided');
+    if (o.rvm !== 'Exact' && o.rvm !== 'NotOlderThan') notSupported(['Exact', 'NotOlderThan', '']);
+    if (o.rvm === 'Exact' && o.resourceVersion === '0') {
+      forbidden('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+  }
+  if (o.sendInitialEvents !== undefined) {
+    errs.push({
+      type: 'FieldValueForbidden',
+      field: 'sendInitialEvents',
+      detail: 'sendInitialEvents is forbidden for list',
+    });
+  }
+  return errs;
+}
+
 /**
  * Parses list/watch parameters. `supportedFields` are the field paths the resource can select on
  * (metadata.name, metadata.namespace and its own); anything else is a 400 as upstream.
@@ -120,19 +171,13 @@ export function parseListOptions(
   const token = q.get('continue') || '';
   const resourceVersion = q.get('resourceVersion') ?? '';
   const rvm = q.get('resourceVersionMatch') ?? '';
-  if (rvm !== '' && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
-    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
-  }
   if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
     throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
   }
   const watch = forceWatch || (boolParam(q, 'watch') ?? false);
-  if (rvm && !resourceVersion) {
-    throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
-  }
-  if (rvm === 'Exact' && resourceVersion === '0') {
-    throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-  }
+  const sendInitialEvents = boolParam(q, 'sendInitialEvents');
+  const errs = validateListOptions({ watch, resourceVersion, rvm, token, sendInitialEvents });
+  if (errs.length > 0) throw invalid('meta.k8s.io', 'ListOptions', '', errs);
   if (token && resourceVersion !== '' && resourceVersion !== '0') {
     throw badRequest('specifying resource version is not allowed when using continue');
   }
@@ -147,7 +192,7 @@ export function parseListOptions(
     resourceVersionMatch: rvm as ListOptions['resourceVersionMatch'],
     watch,
     allowWatchBookmarks: boolParam(q, 'allowWatchBookmarks') ?? false,
-    sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+    sendInitialEvents,
     timeoutSeconds,
   };
 }
