@@ -95,11 +95,9 @@ export async function handleDelete(
   const options = await deleteOptionsOf(req, ctx);
   const result = await os.delete(info.namespace, info.name, options);
   if (result.deleted && !os.def.returnDeletedObject) {
-    writeJson(
-      res,
-      200,
-      successStatus({ name: info.name, group: os.def.group, kind: os.def.plural, uid: result.obj.metadata.uid }),
-    );
+    // StatusDetails fields are omitempty upstream: the core group leaves `group` out.
+    const details = { name: info.name, ...(os.def.group ? { group: os.def.group } : {}), kind: os.def.plural };
+    writeJson(res, 200, successStatus({ ...details, uid: result.obj.metadata.uid }));
     return;
   }
   writeObject(res, 200, os.def, form, result.obj, { now: ctx.clock.now() });

@@ -220,7 +220,8 @@ export async function handleBinding(
       return pod;
     },
   );
-  writeJson(res, 201, successStatus());
+  // As upstream's create handler, a Status without a code takes the response's.
+  writeJson(res, 201, { ...successStatus(), code: 201 });
 }
 
 /** pods/{name}/eviction: a delete that honours PodDisruptionBudgets. */
@@ -317,7 +318,8 @@ export async function handleEviction(
         : undefined,
     preconditions: pre as { uid?: string; resourceVersion?: string } | undefined,
   });
-  writeJson(res, 201, successStatus());
+  // As upstream's create handler, a Status without a code takes the response's.
+  writeJson(res, 201, { ...successStatus(), code: 201 });
 }
 
 /** namespaces/{name}/finalize: replaces spec.finalizers only. */
