@@ -139,7 +139,7 @@ export function parseListOptions(
   try {
     labelSel = parseLabelSelector(q.get('labelSelector') ?? '');
   } catch (err) {
-    throw badRequest(`unable to parse requirement: ${(err as Error).message}`);
+    throw badRequest((err as Error).message);
   }
   try {
     fieldSel = parseFieldSelector(q.get('fieldSelector') ?? '');

@@ -466,12 +466,16 @@ describe('lists', () => {
     );
     assert.deepEqual(namesOf(both), ['c']);
 
-    for (const bad of ['tier in (front', 'tier=front=x', '!', 'a b', 'tier notin front']) {
-      assertStatus(
-        await call('GET', `${cmPath(ns)}?labelSelector=${encodeURIComponent(bad)}`),
-        400,
-        'BadRequest',
-      );
+    const badSelectors: Array<[string, string]> = [
+      ['tier in (front', "unable to parse requirement: found '', expected: ',' or ')'"],
+      ['tier=front=x', "found '=', expected: ',' or 'end of string'"],
+      ['!', "unable to parse requirement: found '', expected: identifier"],
+      ['a b', "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"],
+      ['tier notin front', "unable to parse requirement: found 'front' expected: '('"],
+    ];
+    for (const [bad, message] of badSelectors) {
+      const r = await call('GET', `${cmPath(ns)}?labelSelector=${encodeURIComponent(bad)}`);
+      assertStatus(r, 400, 'BadRequest', message);
     }
     assertStatus(
       await call('GET', `${cmPath(ns)}?fieldSelector=${encodeURIComponent('data.x=1')}`),
