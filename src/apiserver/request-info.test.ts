@@ -36,3 +36,20 @@ describe('parseRequestInfo', () => {
     });
   }
 });
+
+describe('parseRequestInfo with malformed escapes', () => {
+  const cases: Array<[string, string]> = [
+    ['/api/v1/namespaces/%zz/configmaps', 'invalid URL escape "%zz"'],
+    ['/apis/%E0%A4%A/v1', 'invalid URL escape "%A"'],
+    ['/api/v1/namespaces/a/configmaps/%ff', 'invalid URL escape "%ff"'],
+  ];
+  for (const [path, message] of cases) {
+    it(path, () => {
+      assert.throws(
+        () => parseRequestInfo('GET', path, false),
+        (err: { status?: { code?: number; reason?: string; message?: string } }) =>
+          err.status?.code === 400 && err.status.reason === 'BadRequest' && err.status.message === message,
+      );
+    });
+  }
+});

@@ -1,4 +1,5 @@
 /** @module Parses a request path into what it addresses, like upstream's RequestInfoFactory. */
+import { badRequest } from '../api/errors.js';
 
 export type RequestVerb =
   | 'get'
@@ -39,6 +40,16 @@ export type RequestInfo = ResourceRequestInfo | NonResourceRequestInfo;
 /** Subresources of a namespace itself: `/api/v1/namespaces/{name}/status`. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** Decodes one path segment; a malformed escape is the client's error (400), as Go's URL parsing. */
+function unescapeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const bad = /%(?![0-9a-fA-F]{2}).{0,2}/.exec(segment)?.[0] ?? segment;
+    throw badRequest(`invalid URL escape ${JSON.stringify(bad)}`);
+  }
+}
+
 function splitPath(path: string): string[] {
   return path.split('/').filter((p) => p.length > 0);
 }
@@ -48,7 +59,7 @@ function splitPath(path: string): string[] {
  * and anything outside the API prefixes.
  */
 export function parseRequestInfo(method: string, path: string, watchParam: boolean): RequestInfo {
-  const parts = splitPath(path).map(decodeURIComponent);
+  const parts = splitPath(path).map(unescapeSegment);
   let rest: string[];
   let group: string;
   let version: string;
