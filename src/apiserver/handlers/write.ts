@@ -1,5 +1,5 @@
 /** @module POST (create), PUT (update) and PATCH (all four patch types, including server-side apply). */
-import { badRequest, methodNotSupported, optimisticLockConflict, unsupportedMediaType } from '../../api/errors.js';
+import { badRequest, methodNotAllowed, methodNotSupported, optimisticLockConflict, unsupportedMediaType } from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { rfc3339 } from '../../util/clock.js';
@@ -81,6 +81,8 @@ export async function handleUpdate(
   info: ResourceRequestInfo,
   form: OutputForm,
 ): Promise<void> {
+  // Collections take no PUT or PATCH upstream: there is no such route.
+  if (!info.name) throw methodNotAllowed();
   const opts = writeOptions(req, info.subresource);
   const { obj, warnings } = await decodeObjectBody(req, ctx, expectedKindOf(os));
   if (obj.metadata.name !== undefined && obj.metadata.name !== info.name) {
@@ -115,6 +117,7 @@ export async function handlePatch(
   info: ResourceRequestInfo,
   form: OutputForm,
 ): Promise<void> {
+  if (!info.name) throw methodNotAllowed();
   const contentType = req.header('content-type');
   const kind = bodyKindOf(contentType);
   if (kind !== 'json-patch' && kind !== 'merge-patch' && kind !== 'strategic-merge-patch' && kind !== 'apply-patch') {
