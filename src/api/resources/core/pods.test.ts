@@ -152,9 +152,18 @@ describe('pod update', () => {
     ['lower activeDeadlineSeconds', (s) => (s.activeDeadlineSeconds = 50)],
     ['added toleration', (s) => s.tolerations.push({ key: 'b', operator: 'Exists' })],
     ['changed tolerationSeconds', (s) => (s.tolerations[0].tolerationSeconds = 20)],
+    ['removed tolerationSeconds', (s) => delete s.tolerations[0].tolerationSeconds],
+    ['an empty toleration value', (s) => (s.tolerations[0].value = '')],
   ];
   for (const [name, m] of ok) it(`allows ${name}`, () => assert.deepEqual(update(m), []));
 
+  it('allows keeping a toleration that has no tolerationSeconds', () => {
+    const old = created(pod({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }] }));
+    const next = structuredClone(old);
+    next.metadata.labels = { changed: 'yes' };
+    podsResource.prepareForUpdate!(next, old, ctx);
+    assert.deepEqual(podsResource.validateUpdate!(next, old).map(fieldErrorString), []);
+  });
   it('rejects other spec changes with upstream message', () => {
     const errs = update((s) => (s.containers[0].command = ['sh']));
     assert.equal(errs.length, 1);

@@ -309,9 +309,15 @@ function validateContainerUpdates(
 }
 
 function tolerationsOnlyAdded(next: unknown, prev: unknown, field: string): FieldError[] {
-  const n = objs(next).map(([t]) => t);
+  // Compared as Go structs are: tolerationSeconds aside, and an absent field equal to its zero value.
+  const comparable = (t: Obj): Obj =>
+    Object.fromEntries(
+      Object.entries(t).filter(([k, v]) => k !== 'tolerationSeconds' && v !== undefined && v !== null && v !== ''),
+    );
+  const n = objs(next).map(([t]) => comparable(t));
   for (const [o] of objs(prev)) {
-    const found = n.some((t) => deepEqual({ ...o, tolerationSeconds: t.tolerationSeconds }, t));
+    const old = comparable(o);
+    const found = n.some((t) => deepEqual(old, t));
     if (!found)
       return [forbidden(field, 'existing toleration can not be modified except its tolerationSeconds')];
   }
