@@ -1,9 +1,10 @@
 /**
- * @module The pod admission a default cluster runs on create: Priority (priorityClassName → priority),
- * ServiceAccount (default account, projected API token volume) and DefaultTolerationSeconds.
+ * @module The pod admission a default cluster runs: Priority (priorityClassName → priority),
+ * ServiceAccount (default account, projected API token volume) and DefaultTolerationSeconds on create;
+ * Priority and DefaultTolerationSeconds again on update.
  */
 import { forbidden } from '../../api/errors.js';
-import { isObject } from '../../api/object.js';
+import { isObject, type KubeObject } from '../../api/object.js';
 import {
   applyDefaultTolerationSeconds,
   applyPriority,
@@ -23,7 +24,12 @@ export class PodDefaults implements AdmissionPlugin {
 
   async admit(attrs: AdmissionAttributes): Promise<void> {
     const { def, obj } = attrs;
-    if (attrs.operation !== 'CREATE' || def.group !== '' || def.kind !== 'Pod' || attrs.subresource || !obj) return;
+    if (def.group !== '' || def.kind !== 'Pod' || attrs.subresource || !obj) return;
+    if (attrs.operation === 'UPDATE') {
+      admitPodUpdate(obj, attrs.old);
+      return;
+    }
+    if (attrs.operation !== 'CREATE') return;
 
     const classes = this.lookup('scheduling.k8s.io', 'PriorityClass');
     if (classes) {
@@ -52,4 +58,21 @@ export class PodDefaults implements AdmissionPlugin {
     const podSpec = obj['spec'] as Record<string, unknown>;
     podSpec['serviceAccount'] = podSpec['serviceAccountName'];
   }
+}
+
+/**
+ * On pod updates upstream's Priority plugin keeps the priority fields it set at creation, and
+ * DefaultTolerationSeconds adds its tolerations back, so a write that drops them (an apply replacing
+ * the tolerations list) is not refused as a change of existing tolerations.
+ */
+function admitPodUpdate(obj: KubeObject, old: KubeObject | undefined): void {
+  const spec = isObject(obj['spec']) ? obj['spec'] : undefined;
+  const oldSpec = old && isObject(old['spec']) ? old['spec'] : undefined;
+  if (spec && oldSpec) {
+    for (const field of ['priority', 'preemptionPolicy']) {
+      if (oldSpec[field] === undefined) delete spec[field];
+      else spec[field] = oldSpec[field];
+    }
+  }
+  applyDefaultTolerationSeconds(obj);
 }
