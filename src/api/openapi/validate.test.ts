@@ -303,3 +303,39 @@ void test('accepted value forms', () => {
 void test('unknown definition throws', () => {
   assert.throws(() => validateAgainstSchema({}, 'io.k8s.api.core.v1.Nope'), /unknown definition/);
 });
+
+void test('prune: the object as upstream typed decoding leaves it', () => {
+  const cases: Array<{ name: string; obj: Record<string, unknown>; def: string; want: unknown }> = [
+    {
+      name: 'unknown fields go',
+      obj: { metadata: { name: 'a', bogus: 1 }, data: { k: 'v' }, extra: true },
+      def: 'io.k8s.api.core.v1.ConfigMap',
+      want: { metadata: { name: 'a' }, data: { k: 'v' } },
+    },
+    {
+      name: 'null fields go',
+      obj: { metadata: { name: 'a', labels: null }, data: null },
+      def: 'io.k8s.api.core.v1.ConfigMap',
+      want: { metadata: { name: 'a' } },
+    },
+    {
+      name: 'null map values become empty strings',
+      obj: { metadata: { name: 'a', labels: { app: null } }, data: { k: null } },
+      def: 'io.k8s.api.core.v1.ConfigMap',
+      want: { metadata: { name: 'a', labels: { app: '' } }, data: { k: '' } },
+    },
+    {
+      name: 'null list items become zero values',
+      obj: { metadata: { name: 's', finalizers: [null] }, spec: { ports: [null], externalIPs: [null] } },
+      def: 'io.k8s.api.core.v1.Service',
+      want: { metadata: { name: 's', finalizers: [''] }, spec: { ports: [{}], externalIPs: [''] } },
+    },
+  ];
+  for (const c of cases) {
+    validateAgainstSchema(c.obj, c.def, { prune: true });
+    assert.deepEqual(c.obj, c.want, c.name);
+  }
+  const untouched = { metadata: { name: 'a', labels: { app: null } }, extra: 1 };
+  validateAgainstSchema(untouched, 'io.k8s.api.core.v1.ConfigMap');
+  assert.deepEqual(untouched, { metadata: { name: 'a', labels: { app: null } }, extra: 1 }, 'without prune');
+});

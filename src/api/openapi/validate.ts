@@ -29,7 +29,10 @@ export interface SchemaValidationResult {
 export interface ValidateOptions {
   /** Path of `obj` inside a larger document; prefixed to every reported path. */
   rootPath?: string;
-  /** Also delete the unknown fields from `obj`, as upstream's typed decoding drops them. */
+  /**
+   * Also change `obj` as upstream's typed decoding would: unknown fields are dropped, null fields are
+   * dropped (zero values), and a null list item or map value becomes its type's zero value.
+   */
   prune?: boolean;
 }
 
@@ -157,7 +160,10 @@ function walk(ctx: Ctx, v: unknown, schema: Schema, at: Place, isRoot = false): 
       if (!Array.isArray(v)) return typeError(ctx, v, schema, at);
       if (s.items) {
         const items = s.items;
-        v.forEach((item, i) => walk(ctx, item, items, { ...at, path: `${at.path}[${i}]` }));
+        v.forEach((item, i) => {
+          if (item === null && ctx.prune) v[i] = zeroValue(items);
+          else walk(ctx, item, items, { ...at, path: `${at.path}[${i}]` });
+        });
       }
       return;
     case 'string':
@@ -214,7 +220,8 @@ function walkObject(
     const struct = name ? shortName(name) : at.struct;
     for (const [key, value] of Object.entries(obj)) {
       const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
-      if (prop) walk(ctx, value, prop, child(at, key, struct));
+      if (prop && value === null && ctx.prune) delete obj[key];
+      else if (prop) walk(ctx, value, prop, child(at, key, struct));
       else if (isRoot && (key === 'apiVersion' || key === 'kind')) continue;
       else if (!s['x-kubernetes-preserve-unknown-fields']) {
         ctx.unknownFields.push(child(at, key, struct).path);
@@ -226,9 +233,36 @@ function walkObject(
   const addl = s.additionalProperties;
   if (addl && typeof addl === 'object') {
     for (const [key, value] of Object.entries(obj)) {
+      if (value === null && ctx.prune) {
+        obj[key] = zeroValue(addl);
+        continue;
+      }
       // Go's error context names the map field, not the key; our path names the key.
       walk(ctx, value, addl, { ...at, path: at.path ? `${at.path}.${key}` : key });
     }
+  }
+}
+
+/** What Go's decoder leaves for a JSON null inside a list or map whose items have this schema. */
+function zeroValue(schema: Schema): unknown {
+  const name = schema.$ref !== undefined ? refName(schema.$ref) : undefined;
+  if (name === QUANTITY) return '0';
+  const s = resolve(schema);
+  if (name === INT_OR_STRING || s['x-kubernetes-int-or-string']) return 0;
+  switch (s.type) {
+    case 'object':
+      return {};
+    case 'array':
+      return [];
+    case 'string':
+      return '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    default:
+      return null;
   }
 }
 
