@@ -803,6 +803,24 @@ function podSelectableFields(pod: KubeObject): Record<string, string> {
   };
 }
 
+/**
+ * Keeps status.podIP/podIPs and hostIP/hostIPs in step as upstream's v1 conversion does: the singular
+ * field wins when both are set and differ, and each fills the other when only one is set.
+ */
+export function syncStatusIPs(pod: Record<string, unknown>): void {
+  const status = obj(pod.status);
+  if (!status) return;
+  for (const [one, many] of [
+    ['podIP', 'podIPs'],
+    ['hostIP', 'hostIPs'],
+  ] as const) {
+    const single = str(status[one]);
+    const first = str(obj(arr(status[many])[0])?.ip);
+    if (single && single !== first) status[many] = [{ ip: single }];
+    else if (!single && first) status[one] = first;
+  }
+}
+
 export const podsResource: ResourceDef = {
   group: '',
   version: 'v1',
@@ -820,7 +838,10 @@ export const podsResource: ResourceDef = {
   generation: false,
   returnDeletedObject: true,
   indexedFields: ['spec.nodeName'],
-  defaults: (o) => defaultPod(o),
+  defaults: (o) => {
+    defaultPod(o);
+    syncStatusIPs(o);
+  },
   prepareForCreate,
   prepareForUpdate,
   validateCreate: validatePodCreate,
