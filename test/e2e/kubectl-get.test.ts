@@ -370,6 +370,69 @@ describe('table columns as upstream', () => {
     assert.deepEqual(wide[1]!.slice(5), ['<none>', '<none>', '<none>', '<none>']);
   });
 
+  test('a running pod on a node shows READY, STATUS, RESTARTS, IP and NODE from its status', async () => {
+    const manifest =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: placed\nspec:\n  nodeName: node-x\n' +
+      '  containers:\n  - {name: a, image: nginx}\n  - {name: b, image: busybox}\n';
+    await skiff.kubectlOk(['-n', ns, 'apply', '-f', tempFile('placed.yaml', manifest)]);
+    const started = '2024-01-01T00:00:00Z';
+    const status = {
+      status: {
+        phase: 'Running',
+        podIP: '10.244.0.7',
+        hostIP: '192.168.0.10',
+        containerStatuses: [
+          {
+            name: 'a',
+            ready: true,
+            restartCount: 3,
+            image: 'nginx',
+            imageID: '',
+            started: true,
+            state: { running: { startedAt: started } },
+          },
+          {
+            name: 'b',
+            ready: false,
+            restartCount: 0,
+            image: 'busybox',
+            imageID: '',
+            started: true,
+            state: { running: { startedAt: started } },
+          },
+        ],
+      },
+    };
+    await skiff.kubectlOk([
+      '-n',
+      ns,
+      'patch',
+      'pod',
+      'placed',
+      '--subresource=status',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify(status),
+    ]);
+    const wide = rows(await skiff.kubectlOk(['-n', ns, 'get', 'pod', 'placed', '-o', 'wide']));
+    assert.deepEqual(wide[1]!.slice(0, 4), ['placed', '1/2', 'Running', '3']);
+    assert.deepEqual(wide[1]!.slice(5), ['10.244.0.7', 'node-x', '<none>', '<none>']);
+    const pod = JSON.parse(await skiff.kubectlOk(['-n', ns, 'get', 'pod', 'placed', '-o', 'json'])) as Json;
+    assert.deepEqual(pod['status'].podIPs, [{ ip: '10.244.0.7' }]);
+    assert.deepEqual(pod['status'].hostIPs, [{ ip: '192.168.0.10' }]);
+    const byIP = await skiff.kubectlOk([
+      'get',
+      'pods',
+      '-A',
+      '--field-selector',
+      'status.podIP=10.244.0.7',
+      '-o',
+      'name',
+    ]);
+    assert.equal(byIP.trim(), 'pod/placed');
+  });
+
   test('deployments', async () => {
     await skiff.kubectlOk(['-n', ns, 'create', 'deployment', 'd', '--image=nginx', '--replicas=3']);
     const r = rows(await skiff.kubectlOk(['-n', ns, 'get', 'deployments']));
