@@ -3,10 +3,13 @@
  * 4xx metav1 Status with the right code and reason, change nothing, and leave the server healthy. No 5xx anywhere.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { encodeKubernetesProtobuf } from '../../src/api/protobuf/index.js';
-import { type SkiffProcess, startSkiff } from './harness.js';
+import { manifestsDir, type SkiffProcess, startSkiff } from './harness.js';
 
 let skiff: SkiffProcess;
 
@@ -1267,5 +1270,166 @@ describe('broken connections', () => {
     const r = await call('POST', `/api/v1/namespaces/${NS}/configmaps`, body, 'application/json');
     assert.equal(r.status, 201, r.text);
     await ok('DELETE', `/api/v1/namespaces/${NS}/configmaps/half`);
+  });
+});
+
+describe('mutated real manifests', () => {
+  /** A small deterministic generator, so a failure replays. */
+  function prng(seed: number): () => number {
+    let x = seed;
+    return () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+  }
+
+  function manifests(): Json[] {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir)) {
+        const p = join(dir, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.ya?ml$/.test(p)) files.push(p);
+      }
+    };
+    walk(manifestsDir());
+    const docs: Json[] = [];
+    for (const f of files.sort()) {
+      for (const d of parseAllDocuments(readFileSync(f, 'utf8'))) {
+        const v = d.toJSON() as Json | null;
+        if (v && typeof v['kind'] === 'string' && typeof v['apiVersion'] === 'string') docs.push(v);
+      }
+    }
+    return docs;
+  }
+
+  /** Collection path per apiVersion/kind, from discovery. */
+  async function collections(): Promise<Map<string, { plural: string; namespaced: boolean }>> {
+    const out = new Map<string, { plural: string; namespaced: boolean }>();
+    const gvs = ['api/v1'];
+    for (const g of (await ok('GET', '/apis'))['groups'] as Json[]) {
+      for (const v of g['versions'] as Json[]) gvs.push(`apis/${String(v['groupVersion'])}`);
+    }
+    for (const gv of gvs) {
+      const list = await ok('GET', `/${gv}`);
+      for (const r of list['resources'] as Json[]) {
+        const name = String(r['name']);
+        if (!name.includes('/')) {
+          out.set(`${String(list['groupVersion'])}/${String(r['kind'])}`, {
+            plural: name,
+            namespaced: r['namespaced'] === true,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  const WEIRD: unknown[] = [
+    null,
+    {},
+    [],
+    '',
+    0,
+    -1,
+    1.5,
+    'x',
+    true,
+    [null],
+    { '': null },
+    [[]],
+    -2147483649,
+    '1Gi',
+    'a'.repeat(300),
+  ];
+
+  /** Replaces one to three random values (or deletes keys) anywhere in the object. */
+  function mutate(o: Json, rnd: () => number): Json {
+    const copy = structuredClone(o);
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+    for (let n = 1 + Math.floor(rnd() * 3); n > 0; n--) {
+      const spots: Array<[Json | unknown[], string | number]> = [];
+      const visit = (v: unknown, top: boolean): void => {
+        if (Array.isArray(v)) {
+          v.forEach((item, i) => {
+            spots.push([v, i]);
+            visit(item, false);
+          });
+        } else if (v && typeof v === 'object') {
+          for (const k of Object.keys(v)) {
+            if (top && (k === 'apiVersion' || k === 'kind')) continue;
+            spots.push([v, k]);
+            visit((v as Json)[k], false);
+          }
+        }
+      };
+      visit(copy, true);
+      if (spots.length === 0) break;
+      const [parent, key] = pick(spots);
+      if (rnd() < 0.2 && !Array.isArray(parent)) delete parent[key as string];
+      else (parent as Record<string | number, unknown>)[key] = structuredClone(pick(WEIRD));
+    }
+    return copy;
+  }
+
+  test('no 5xx for null, mistyped or missing values anywhere in real manifests', async () => {
+    const ns = 'mutants';
+    await ok('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+    const kinds = await collections();
+    const rnd = prng(20240601);
+    let sent = 0;
+    let accepted = 0;
+    let index = 0;
+    for (const doc of manifests()) {
+      const r = kinds.get(`${String(doc['apiVersion'])}/${String(doc['kind'])}`);
+      if (!r) continue;
+      const api = String(doc['apiVersion']).includes('/') ? 'apis' : 'api';
+      const base = `/${api}/${String(doc['apiVersion'])}${r.namespaced ? `/namespaces/${ns}` : ''}/${r.plural}`;
+      const name = `m-${index++}`;
+      const valid = {
+        ...structuredClone(doc),
+        metadata: { ...((doc['metadata'] as Json | undefined) ?? {}), name },
+      };
+      delete (valid['metadata'] as Json)['namespace'];
+      const created = await call(
+        'POST',
+        `${base}?fieldValidation=Ignore`,
+        JSON.stringify(valid),
+        'application/json',
+      );
+      for (let i = 0; i < 4; i++) {
+        const m = mutate(valid, rnd);
+        if (m['metadata'] && typeof m['metadata'] === 'object' && !Array.isArray(m['metadata'])) {
+          (m['metadata'] as Json)['name'] = `${name}-${i}`;
+        }
+        const res = await call('POST', `${base}?dryRun=All`, JSON.stringify(m), 'application/json');
+        sent++;
+        if (res.status < 300) accepted++;
+        else
+          assertFailure(
+            res,
+            { code: res.status, reason: String(res.body['reason']) },
+            `POST ${base} ${JSON.stringify(m)}`,
+          );
+        if (created.status === 201) {
+          const u = mutate(created.body, rnd);
+          if (u['metadata'] && typeof u['metadata'] === 'object' && !Array.isArray(u['metadata'])) {
+            (u['metadata'] as Json)['name'] = name;
+          }
+          const put = await call('PUT', `${base}/${name}?dryRun=All`, JSON.stringify(u), 'application/json');
+          sent++;
+          if (put.status >= 300) {
+            assertFailure(
+              put,
+              { code: put.status, reason: String(put.body['reason']) },
+              `PUT ${base} ${JSON.stringify(u)}`,
+            );
+          }
+        }
+      }
+    }
+    assert.ok(sent > 200, `sent ${sent} mutated requests`);
+    assert.ok(accepted > 0 && accepted < sent, `some mutants pass (${accepted}/${sent}), others are refused`);
+    await assertAlive();
   });
 });
