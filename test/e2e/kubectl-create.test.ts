@@ -335,6 +335,23 @@ describe('kubectl create generators (protobuf bodies)', () => {
     });
   }
 
+  test('the generators send protobuf bodies', async () => {
+    const r = await skiff.kubectl([
+      '-n',
+      ns,
+      'create',
+      'configmap',
+      'pb-probe',
+      '--from-literal=k=v',
+      '-v=8',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /POST .*\/api\/v1\/namespaces\/gen\/configmaps\?fieldManager=kubectl-create/);
+    assert.match(r.stderr, /Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    const o = await getJson(['-n', ns, 'get', 'configmap', 'pb-probe']);
+    assert.deepEqual(o['data'], { k: 'v' });
+  });
+
   test('a second create of the same name is AlreadyExists', async () => {
     const r = await skiff.kubectl(['-n', ns, 'create', 'configmap', 'cm1', '--from-literal=a=2']);
     assert.equal(r.code, 1);
