@@ -22,6 +22,7 @@ export interface ListOptions {
 
 /** Upstream's continue token: the revision of the first page and the key to start from. */
 export interface ContinueToken {
+  /** The snapshot's revision; negative for "the latest state" (an inconsistent continuation). */
   rv: number;
   /** Key relative to the resource prefix, after which the next page starts. */
   startAfter: string;
@@ -43,7 +44,10 @@ export function decodeContinue(token: string): ContinueToken {
   if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string') {
     throw invalidContinue('not a valid token');
   }
-  if (p.rv <= 0) throw invalidContinue('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  // A negative resourceVersion (upstream writes -1) continues at the latest state: the token a 410 hands out.
+  if (p.rv === 0 || !Number.isInteger(p.rv)) {
+    throw invalidContinue('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
   const start = p.start.endsWith('\u0000') ? p.start.slice(0, -1) : p.start;
   if (start.includes('..') || start.startsWith('/')) throw invalidContinue('continue key is not valid');
   return { rv: p.rv, startAfter: start };

@@ -68,6 +68,10 @@ export async function listPage(os: ObjectStore, namespace: string, opts: ListOpt
   const cache = os.cache;
   const token = opts.continueFrom;
   if (token) {
+    if (token.rv < 0) {
+      await os.waitFresh();
+      return cachePage(os, opts, token.startAfter);
+    }
     if (token.rv > cache.currentRevision) {
       await os.waitFresh();
       if (token.rv > cache.currentRevision) throw badRequest('continue key is not valid: its resourceVersion is in the future');
@@ -134,7 +138,11 @@ async function storePage(
     return { entries: page.entries, meta };
   } catch (err) {
     if (isStorageError(err, 'Compacted')) {
-      throw expired(opts.continueFrom ? CONTINUE_EXPIRED : `too old resource version: ${rev}`);
+      if (!opts.continueFrom) throw expired(`too old resource version: ${rev}`);
+      // As upstream: the Status carries a token that goes on from the same key at the latest state.
+      const gone = expired(CONTINUE_EXPIRED);
+      gone.status.metadata = { continue: encodeContinue(-1, startAfter) };
+      throw gone;
     }
     throw err;
   }
