@@ -1,10 +1,15 @@
 /** @module Prometheus metrics of the apiserver, named as upstream's where an equivalent exists. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Labels of a request's metrics, as upstream's (dry_run and component aside). */
+export type RequestLabel = 'verb' | 'group' | 'version' | 'resource' | 'subresource' | 'scope';
+
+const REQUEST_LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'scope'] as const;
+
 export interface ApiMetrics {
   registry: Registry;
-  requests: Counter<'verb' | 'resource' | 'code'>;
-  requestDuration: Histogram<'verb' | 'resource'>;
+  requests: Counter<RequestLabel | 'code'>;
+  requestDuration: Histogram<RequestLabel>;
   storageDuration: Histogram<'operation'>;
   watchers: Gauge;
 }
@@ -14,14 +19,14 @@ export function createMetrics(watcherCount: () => number): ApiMetrics {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'apiserver_request_total',
-    help: 'Requests by verb, resource and HTTP code.',
-    labelNames: ['verb', 'resource', 'code'] as const,
+    help: 'Requests by verb, group, version, resource, subresource, scope and HTTP code.',
+    labelNames: [...REQUEST_LABELS, 'code'] as const,
     registers: [registry],
   });
   const requestDuration = new Histogram({
     name: 'apiserver_request_duration_seconds',
-    help: 'Request latency by verb and resource (watches excluded).',
-    labelNames: ['verb', 'resource'] as const,
+    help: 'Request latency by verb, group, version, resource, subresource and scope (watches excluded).',
+    labelNames: REQUEST_LABELS,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });

@@ -212,8 +212,8 @@ export class ApiServer {
   async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     const startNs = process.hrtime.bigint();
     this.inFlight++;
-    let verb = 'unknown';
-    let resource = '';
+    // Labels as upstream's apiserver_request_total: canonical upper-case verb, group/version/resource/subresource, scope.
+    const labels = { verb: req.method.toUpperCase(), group: '', version: '', resource: '', subresource: '', scope: '' };
     let code = 200;
     const wrapped: ApiResponse = {
       writeHead: (status, headers) => {
@@ -232,12 +232,15 @@ export class ApiServer {
     try {
       const info = parseRequestInfo(req.method, req.path, false);
       if (info.kind === 'nonResource') {
-        verb = req.method.toLowerCase();
         await this.handleNonResource(req, wrapped, info.parts);
       } else {
         const watch = info.verb === 'watch' || (info.verb === 'list' && isTrue(req.query.get('watch')));
-        verb = watch ? 'watch' : info.verb;
-        resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+        labels.verb = metricsVerb(info.verb, watch, req.header('content-type'));
+        labels.group = info.group;
+        labels.version = info.version;
+        labels.resource = info.resource;
+        labels.subresource = info.subresource;
+        labels.scope = info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster';
         await this.handleResource(req, wrapped, info);
       }
     } catch (err) {
@@ -251,9 +254,10 @@ export class ApiServer {
       this.inFlight--;
       if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
       const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
-      this.metrics.requests.inc({ verb, resource, code: String(code) });
-      if (verb !== 'watch') this.metrics.requestDuration.observe({ verb, resource }, seconds);
+      this.metrics.requests.inc({ ...labels, code: String(code) });
+      if (labels.verb !== 'WATCH') this.metrics.requestDuration.observe(labels, seconds);
       if (this.log.isLevelEnabled('debug')) {
+        const { verb, resource } = labels;
         this.log.debug({ verb, method: req.method, path: req.path, resource, code, ms: seconds * 1000 }, 'request');
       }
     }
@@ -424,6 +428,28 @@ function newUnboundedAbortController(): AbortController {
   const c = new AbortController();
   setMaxListeners(0, c.signal);
   return c;
+}
+
+/** Upstream's canonical verb for metrics: LIST for collection reads, WATCH, APPLY for apply patches. */
+function metricsVerb(verb: string, watch: boolean, contentType: string | undefined): string {
+  if (watch) return 'WATCH';
+  switch (verb) {
+    case 'get':
+      return 'GET';
+    case 'list':
+      return 'LIST';
+    case 'create':
+      return 'POST';
+    case 'update':
+      return 'PUT';
+    case 'patch':
+      return contentType?.split(';')[0]?.trim() === 'application/apply-patch+yaml' ? 'APPLY' : 'PATCH';
+    case 'delete':
+    case 'deletecollection':
+      return 'DELETE';
+    default:
+      return 'CONNECT';
+  }
 }
 
 function isTrue(v: string | null): boolean {

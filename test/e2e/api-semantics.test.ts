@@ -967,7 +967,22 @@ describe('non-resource endpoints', () => {
     assert.equal(r.status, 200);
     assert.match(String(r.headers.get('content-type')), /^text\/plain; version=0\.0\.4/);
     assert.match(r.text, /^# TYPE apiserver_request_total counter$/m);
-    assert.match(r.text, /^apiserver_request_total\{[^}]*resource="namespaces"[^}]*\} \d+$/m);
+    // Upstream's labels: canonical verbs (LIST for collection reads), group/version/resource/subresource, scope.
+    assert.match(
+      r.text,
+      /^apiserver_request_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",scope="cluster",code="200"\} \d+$/m,
+    );
+    const missing = await call('GET', '/apis/apps/v1/namespaces/default/deployments/nope/scale');
+    assert.equal(missing.status, 404);
+    const after = await call('GET', '/metrics');
+    assert.match(
+      after.text,
+      /^apiserver_request_total\{verb="GET",group="apps",version="v1",resource="deployments",subresource="scale",scope="resource",code="404"\} 1$/m,
+    );
+    assert.match(
+      after.text,
+      /^apiserver_request_duration_seconds_bucket\{le="[^"]+",verb="LIST",group="",version="v1",resource="namespaces"/m,
+    );
   });
 
   test('/healthz /livez /readyz answer ok', async () => {
