@@ -7,8 +7,15 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../src/api/object.js';
 import { getDefinition } from '../src/api/openapi/index.js';
 import { deployments } from '../src/api/resources/apps/index.js';
-import { podsResource } from '../src/api/resources/core/pods.js';
 import { serverSideApply, updateManagedFields } from '../src/apiserver/fieldmanager/index.js';
+import {
+  DEPLOYMENT_DEFINITION,
+  POD_DEFINITION,
+  sampleDeployment,
+  sampleDeploymentManifest,
+  samplePod,
+  sampleRunningPodStatus,
+} from '../src/apiserver/fieldmanager/testing/sample-objects.js';
 import type { SchemaLookup } from '../src/apiserver/patch/schema.js';
 
 const args = new Map(
@@ -22,89 +29,10 @@ const ONLY = args.get('only');
 const PRINT = args.has('print');
 
 const lookup: SchemaLookup = getDefinition;
-const POD = 'io.k8s.api.core.v1.Pod';
-const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';
+const POD = POD_DEFINITION;
+const DEPLOYMENT = DEPLOYMENT_DEFINITION;
 const T0 = '2025-01-01T00:00:00Z';
 const T1 = '2025-01-01T00:01:00Z';
-
-function container(name: string, port: number): Record<string, unknown> {
-  return {
-    name,
-    image: `registry.example/${name}:1.4.2`,
-    command: ['/bin/server'],
-    args: ['--port', String(port), '--log-level=info'],
-    ports: [
-      { name: 'http', containerPort: port },
-      { name: 'metrics', containerPort: port + 1000 },
-    ],
-    env: [
-      { name: 'MODE', value: 'production' },
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-    ],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-    readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 5 },
-    livenessProbe: { httpGet: { path: '/healthz', port }, initialDelaySeconds: 10 },
-    volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
-  };
-}
-
-function podSpec(): Record<string, unknown> {
-  return {
-    containers: [container('web', 8080), container('sidecar', 9090)],
-    volumes: [{ name: 'config', configMap: { name: 'web-config' } }],
-    nodeSelector: { 'kubernetes.io/os': 'linux' },
-    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
-  };
-}
-
-const labels = { app: 'web', tier: 'frontend', release: 'stable', 'app.kubernetes.io/version': '1.4.2' };
-
-function newPod(): KubeObject {
-  const pod: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: 'web-7c9d8f6b5-x2x4q',
-      namespace: 'default',
-      uid: '7f4c9a52-3f57-4f0e-9d7a-0b6f3c1e2d4a',
-      creationTimestamp: T0,
-      labels: { ...labels, 'pod-template-hash': '7c9d8f6b5' },
-      annotations: {
-        'prometheus.io/scrape': 'true',
-        'prometheus.io/port': '9080',
-        'example.com/owner': 'team-web',
-      },
-    },
-    spec: podSpec(),
-    status: {},
-  };
-  podsResource.defaults!(pod);
-  return pod;
-}
-
-function deploymentConfig(): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels }, spec: podSpec() },
-    },
-  };
-}
-
-function newDeployment(): KubeObject {
-  const d = structuredClone(deploymentConfig());
-  d.metadata.uid = '1b0e2c1e-8f2d-4a55-a1f4-5b0c7a0d9e11';
-  d.metadata.creationTimestamp = T0;
-  d.metadata.generation = 1;
-  d.status = {};
-  deployments.defaults!(d);
-  return d;
-}
 
 /** A copy sharing everything but the top-level object and metadata (what the tracker writes). */
 function shallow(o: KubeObject): KubeObject {
@@ -131,43 +59,20 @@ interface Case {
 }
 
 function cases(): Case[] {
-  const pod = newPod();
-  const deployment = newDeployment();
+  const pod = samplePod();
+  const deployment = sampleDeployment();
 
   const livePod = created(pod, POD, 'v1');
   const labelled = structuredClone(livePod);
   labelled.metadata.labels = { ...labelled.metadata.labels, release: 'canary' };
 
   const statusPod = structuredClone(livePod);
-  statusPod.status = {
-    phase: 'Running',
-    conditions: [
-      { type: 'Initialized', status: 'True', lastTransitionTime: T1 },
-      { type: 'Ready', status: 'True', lastTransitionTime: T1 },
-      { type: 'ContainersReady', status: 'True', lastTransitionTime: T1 },
-      { type: 'PodScheduled', status: 'True', lastTransitionTime: T0 },
-    ],
-    hostIP: '10.0.0.4',
-    podIP: '10.244.1.7',
-    podIPs: [{ ip: '10.244.1.7' }],
-    startTime: T1,
-    qosClass: 'Burstable',
-    containerStatuses: ['web', 'sidecar'].map((name) => ({
-      name,
-      ready: true,
-      restartCount: 0,
-      image: `registry.example/${name}:1.4.2`,
-      imageID: `registry.example/${name}@sha256:0123`,
-      containerID: `containerd://${name}`,
-      started: true,
-      state: { running: { startedAt: T1 } },
-    })),
-  };
+  statusPod.status = sampleRunningPodStatus();
   const statusReset = Object.keys(statusPod)
     .filter((k) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && k !== 'status')
     .map((k) => [k]);
 
-  const config = deploymentConfig();
+  const config = sampleDeploymentManifest();
   const applied = serverSideApply(undefined, structuredClone(config), {
     manager: 'kubectl',
     apiVersion: 'apps/v1',
