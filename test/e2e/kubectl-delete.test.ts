@@ -85,6 +85,30 @@ describe('delete', () => {
     await expectNotFound(ns, ['deployment', 'bg']);
   });
 
+  test('pods: an unscheduled one goes at once, a scheduled one terminates gracefully until forced', async () => {
+    await skiff.kubectlOk(['-n', ns, 'run', 'unscheduled', '--image=nginx']);
+    await skiff.kubectlOk(['-n', ns, 'delete', 'pod', 'unscheduled'], { timeoutMs: 30_000 });
+    await expectNotFound(ns, ['pod', 'unscheduled']);
+
+    const manifest =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: placed\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n';
+    await skiff.kubectlOk(['-n', ns, 'apply', '-f', tempFile('placed.yaml', manifest)]);
+    await skiff.kubectlOk(['-n', ns, 'delete', 'pod', 'placed', '--wait=false']);
+    const pod = await getJson(ns, ['pod', 'placed']);
+    assert.equal(pod['metadata'].deletionGracePeriodSeconds, 30);
+    const stamp = Date.parse(pod['metadata'].deletionTimestamp as string);
+    assert.ok(stamp > Date.now() + 20_000, 'deletionTimestamp is the grace period ahead');
+    assert.match(
+      await skiff.kubectlOk(['-n', ns, 'get', 'pod', 'placed', '--no-headers']),
+      /^placed\s+0\/1\s+Terminating\s/,
+    );
+
+    const forced = await skiff.kubectl(['-n', ns, 'delete', 'pod', 'placed', '--grace-period=0', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.stdout.trim(), 'pod "placed" force deleted');
+    await expectNotFound(ns, ['pod', 'placed']);
+  });
+
   const cascades: Array<[string, string]> = [
     ['orphan', 'orphan'],
     ['foreground', 'foregroundDeletion'],
