@@ -93,6 +93,7 @@ describe('restart on the same data directory', () => {
     highest = Math.max(highest, Number(list['metadata'].resourceVersion));
 
     assert.equal(await s.stop(), 0);
+    await s.cleanup();
   });
 
   test('every object is there after the restart, unchanged; new writes get larger resourceVersions', async () => {
@@ -145,6 +146,7 @@ describe('SIGTERM', () => {
       const code = await s.stop('SIGTERM');
       const took = performance.now() - t0;
       assert.equal(code, 0, s.output());
+      await s.cleanup();
       assert.ok(took < 5_000, `took ${Math.round(took)} ms to exit`);
       const watchCode = await Promise.race([
         watchExit,
@@ -197,6 +199,7 @@ describe('kill -9', () => {
     await eventually(async () => killed, 30_000, 5);
     const acked = [...acknowledged];
     assert.equal(await s.stop(), null, 'killed by signal');
+    await s.cleanup();
     await Promise.all(posts);
     assert.equal(acked.length, total / 2);
     assert.deepEqual(refused, []);
