@@ -14,6 +14,7 @@ import {
   isStatusError,
   notFound,
   optimisticLockConflict,
+  type StatusError,
   timeout,
 } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
@@ -373,6 +374,9 @@ export class ObjectStore {
         if (obj.metadata.name && obj.metadata.name !== name) {
           throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
         }
+        if (this.def.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+          throw namespaceMismatch(obj.metadata.namespace, namespace);
+        }
         obj.metadata.name = name;
         delete obj.metadata.resourceVersion;
         try {
@@ -421,7 +425,7 @@ export class ObjectStore {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     }
     if (this.def.namespaced && meta.namespace && meta.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw namespaceMismatch(meta.namespace, namespace);
     }
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
@@ -699,6 +703,13 @@ function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
   if (value === undefined) delete target[key];
   else target[key] = value;
+}
+
+/** Upstream's checkName error for updates and patches whose object names another namespace. */
+export function namespaceMismatch(objNamespace: string, namespace: string): StatusError {
+  return badRequest(
+    `the namespace of the object (${objNamespace}) does not match the namespace on the request (${namespace})`,
+  );
 }
 
 /** generateName plus five random characters from upstream's alphabet; the base is cut to fit 63 characters. */

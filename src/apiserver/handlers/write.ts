@@ -4,7 +4,7 @@ import { isObject, type KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { rfc3339 } from '../../util/clock.js';
 import { bodyKindOf } from '../negotiation.js';
-import type { ObjectStore, WriteOptions } from '../object-store.js';
+import { namespaceMismatch, type ObjectStore, type WriteOptions } from '../object-store.js';
 import { applyPatch, serverSideApply } from './patch-engines.js';
 import type { ResourceRequestInfo } from '../request-info.js';
 import type { ApiRequest, ApiResponse } from '../transport.js';
@@ -89,7 +89,7 @@ export async function handleUpdate(
     throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
   }
   if (os.def.namespaced && obj.metadata.namespace && obj.metadata.namespace !== info.namespace) {
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    throw namespaceMismatch(obj.metadata.namespace, info.namespace);
   }
   const precondition = obj.metadata.resourceVersion || undefined;
   const result = await os.guaranteedUpdate(
