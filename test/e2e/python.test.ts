@@ -40,6 +40,7 @@ interface FlowOutput {
   jsonPatchedConfigMap: Record<string, string>;
   missing: { status: number; kind: string; reason: string } | null;
   duplicate: { status: number; kind: string; reason: string } | null;
+  ssa: { first: string; conflict: { status: number; reason: string } | null; forced: string; managers: string[] };
   events: Array<{ type: string; name: string; data: Record<string, string> | null }>;
   afterDelete: string[];
 }
@@ -110,6 +111,12 @@ test('the Python client: namespaces, configmaps, deployments, selectors, patches
     assert.deepEqual(out.jsonPatchedConfigMap, { mode: 'b' });
     assert.deepEqual(out.missing, { status: 404, kind: 'Status', reason: 'NotFound' });
     assert.deepEqual(out.duplicate, { status: 409, kind: 'Status', reason: 'AlreadyExists' });
+    assert.deepEqual(out.ssa, {
+      first: '1',
+      conflict: { status: 409, reason: 'Conflict' },
+      forced: '3',
+      managers: ['py-b'],
+    });
     assert.deepEqual(out.events, [
       { type: 'ADDED', name: 'py-w1', data: { v: '1' } },
       { type: 'MODIFIED', name: 'py-w1', data: { v: '2' } },

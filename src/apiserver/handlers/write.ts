@@ -4,6 +4,7 @@ import { isObject, type KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { rfc3339 } from '../../util/clock.js';
 import { bodyKindOf } from '../negotiation.js';
+import { queryBool } from '../list-options.js';
 import { namespaceMismatch, type ObjectStore, type WriteOptions } from '../object-store.js';
 import { applyPatch, serverSideApply } from './patch-engines.js';
 import type { ResourceRequestInfo } from '../request-info.js';
@@ -141,7 +142,8 @@ export async function handlePatch(
   const now = ctx.clock.now();
 
   if (isApply) {
-    const force = req.query.get('force') === 'true';
+    // As every boolean query parameter upstream: only "false" and "0" are false (python sends "True").
+    const force = queryBool(req.query.get('force')) === true;
     const applied = checkObject(patch, expected, validation, duplicates);
     warnings = applied.warnings;
     const result = await os.guaranteedUpdate(

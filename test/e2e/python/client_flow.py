@@ -9,8 +9,9 @@ changes), and a final JSON line with everything it observed.
 import json
 import sys
 
-from kubernetes import client, config, watch
+from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
+from kubernetes.dynamic.exceptions import DynamicApiError
 
 
 def meta(name, labels=None):
@@ -99,6 +100,32 @@ def main():
 
     out["missing"] = error_of(lambda: core.read_namespaced_config_map("missing", ns))
     out["duplicate"] = error_of(lambda: core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=meta("settings"))))
+
+    # Server-side apply through the dynamic client (legacy discovery); it sends force=True when forcing.
+    dyn = dynamic.DynamicClient(client.ApiClient())
+    cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
+
+    def applied(manager, value, force=None):
+        # This client version sends apply bodies only when they are already serialized.
+        body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"}, "data": {"k": value}})
+        return cms.server_side_apply(
+            body=body, name="applied", namespace=ns, field_manager=manager, force_conflicts=force
+        )
+
+    first = applied("py-a", "1")
+    try:
+        applied("py-b", "2")
+        conflict = None
+    except DynamicApiError as e:
+        conflict = {"status": e.status, "reason": json.loads(e.body)["reason"]}
+    forced = applied("py-b", "3", force=True)
+    out["ssa"] = {
+        "first": first.data.k,
+        "conflict": conflict,
+        "forced": forced.data.k,
+        "managers": sorted(m.manager for m in forced.metadata.managedFields),
+    }
+    core.delete_namespaced_config_map("applied", ns)
 
     rv = core.list_namespaced_config_map(ns).metadata.resource_version
     print(json.dumps({"phase": "watching", "resourceVersion": rv}), flush=True)
