@@ -31,7 +31,13 @@ after(async () => {
 
 interface FlowOutput {
   namespaces: string[];
-  configmap: { name: string; namespace: string; uid: string; resourceVersion: string; data: Record<string, string> };
+  configmap: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    data: Record<string, string>;
+  };
   deployment: { generation: number; replicas: number; strategy: string; revisionHistoryLimit: number };
   pods: string[];
   podsSetBased: string[];
@@ -40,12 +46,22 @@ interface FlowOutput {
   jsonPatchedConfigMap: Record<string, string>;
   missing: { status: number; kind: string; reason: string } | null;
   duplicate: { status: number; kind: string; reason: string } | null;
-  ssa: { first: string; conflict: { status: number; reason: string } | null; forced: string; managers: string[] };
+  ssa: {
+    first: string;
+    conflict: { status: number; reason: string } | null;
+    forced: string;
+    managers: string[];
+  };
   events: Array<{ type: string; name: string; data: Record<string, string> | null }>;
   afterDelete: string[];
 }
 
-async function send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<void> {
+async function send(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<void> {
   const res = await skiff.fetch(path, {
     method,
     headers: { 'Content-Type': contentType },
@@ -73,7 +89,9 @@ test('the Python client: namespaces, configmaps, deployments, selectors, patches
         const line = stdout.split('\n').find((l) => l.includes('"phase": "watching"'));
         if (line) resolve(JSON.parse(line) as { phase: string; resourceVersion: string });
       });
-      void exited.then((code) => reject(new Error(`the script exited (${code}) before watching:\n${stderr}\n${stdout}`)));
+      void exited.then((code) =>
+        reject(new Error(`the script exited (${code}) before watching:\n${stderr}\n${stdout}`)),
+      );
     });
     assert.match(watching.resourceVersion, /^\d+$/);
 
@@ -96,7 +114,12 @@ test('the Python client: namespaces, configmaps, deployments, selectors, patches
     assert.match(out.configmap.uid, /^[0-9a-f-]{36}$/);
     assert.match(out.configmap.resourceVersion, /^\d+$/);
     assert.deepEqual(out.configmap.data, { mode: 'a' });
-    assert.deepEqual(out.deployment, { generation: 1, replicas: 2, strategy: 'RollingUpdate', revisionHistoryLimit: 10 });
+    assert.deepEqual(out.deployment, {
+      generation: 1,
+      replicas: 2,
+      strategy: 'RollingUpdate',
+      revisionHistoryLimit: 10,
+    });
     assert.deepEqual(out.pods, ['p1', 'p3']);
     assert.deepEqual(out.podsSetBased, ['p2']);
     assert.deepEqual(out.patchedDeployment, {
