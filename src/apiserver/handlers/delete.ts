@@ -2,7 +2,7 @@
 import { badRequest, type FieldError, invalid, isStatusError, successStatus } from '../../api/errors.js';
 import { isObject } from '../../api/object.js';
 import { decodeKubernetesProtobuf } from '../../api/protobuf/index.js';
-import { parseListOptions } from '../list-options.js';
+import { parseListOptions, queryBool } from '../list-options.js';
 import { bodyKindOf, type OutputForm } from '../negotiation.js';
 import type { DeleteOptions, ObjectStore } from '../object-store.js';
 import type { ResourceRequestInfo } from '../request-info.js';
@@ -59,7 +59,7 @@ export async function deleteOptionsOf(req: ApiRequest, ctx: HandlerContext): Pro
   }
   const orphan = q.get('orphanDependents') ?? body['orphanDependents'];
   if (orphan !== undefined && orphan !== null && orphan !== '') {
-    opts.orphanDependents = orphan === true || orphan === 'true';
+    opts.orphanDependents = typeof orphan === 'string' ? queryBool(orphan) === true : orphan === true;
     if (opts.propagationPolicy) {
       errs.push({
         type: 'FieldValueInvalid',
