@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { internalError, isStatusError, methodNotAllowed, methodNotSupported, pathNotFound } from '../api/errors.js';
 import { openapiV3DocumentJson, openapiV3PathOf, openapiV3Root } from '../api/openapi/index.js';
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_RESPONSE, openapiV2Document } from '../api/openapi/v2.js';
 import { allResources } from '../api/resources/index.js';
 import type { ResourceDef, Verb } from '../api/resource.js';
 import { ALL_VERBS } from '../api/resource.js';
@@ -305,6 +306,7 @@ export class ApiServer {
         }
         break;
       case 'openapi':
+        if (p1 === 'v2' && parts.length === 2) return this.writeOpenapiV2(req, res);
         if (p1 === 'v3') {
           const defs = this.registry.stores.map((s) => s.def);
           if (parts.length === 2) {
@@ -325,6 +327,19 @@ export class ApiServer {
         break;
     }
     throw pathNotFound();
+  }
+
+  private writeOpenapiV2(req: ApiRequest, res: ApiResponse): void {
+    const doc = openapiV2Document(SERVER_VERSION.gitVersion);
+    const accept = req.header('accept') ?? '';
+    const wantsProtobuf = accept.includes(OPENAPI_V2_PROTOBUF);
+    const headers = { Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
+    if (wantsProtobuf) {
+      res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_RESPONSE, ...headers });
+      res.end(doc.protobuf);
+      return;
+    }
+    writeJson(res, 200, doc.json, headers);
   }
 
   private writeDiscovery(req: ApiRequest, res: ApiResponse, core: boolean): void {
