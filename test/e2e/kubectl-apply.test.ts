@@ -103,6 +103,25 @@ describe('client-side apply', () => {
     assert.equal(again['metadata'].generation, 2);
   });
 
+  test('a v1 List (what get -o yaml prints) applies, and its items are validated by the server', async () => {
+    await skiff.kubectlOk(['-n', ns, 'create', 'configmap', 'listed-a', '--from-literal=k=a']);
+    await skiff.kubectlOk(['-n', ns, 'create', 'configmap', 'listed-b', '--from-literal=k=b']);
+    const dump = await skiff.kubectlOk(['-n', ns, 'get', 'configmaps', 'listed-a', 'listed-b', '-o', 'yaml']);
+    assert.match(dump, /^kind: List$/m);
+    await skiff.kubectlOk(['-n', ns, 'delete', 'configmaps', 'listed-a', 'listed-b']);
+    const file = tempFile('list.yaml', dump);
+    const out = await skiff.kubectlOk(['-n', ns, 'apply', '-f', file]);
+    assert.deepEqual(out.trim().split('\n'), ['configmap/listed-a created', 'configmap/listed-b created']);
+    assert.equal((await getJson(ns, ['configmap', 'listed-b']))['data'].k, 'b');
+
+    const bad =
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: listed-c}\n  bogus: 1\n';
+    const r = await skiff.kubectl(['-n', ns, 'apply', '-f', tempFile('bad.yaml', bad)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /strict decoding error: unknown field "bogus"/);
+    assert.equal((await skiff.kubectl(['-n', ns, 'get', 'configmap', 'listed-c'])).code, 1);
+  });
+
   test('apply removes a field that left the manifest', async () => {
     const f = tempFile('cm.yaml', configMapYaml('prune-field', { a: '1', b: '2' }));
     await skiff.kubectlOk(['-n', ns, 'apply', '-f', f]);
