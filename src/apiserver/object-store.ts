@@ -14,7 +14,7 @@ import {
   isStatusError,
   notFound,
   optimisticLockConflict,
-  type StatusError,
+  StatusError,
   timeout,
 } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
@@ -332,11 +332,15 @@ export class ObjectStore {
           resetFields: this.resetFields(obj, opts.subresource),
         });
       }
-      if (opts.dryRun) {
-        this.abortAdmission(attrs);
-        return obj;
-      }
       const key = this.key(namespace, meta.name!);
+      if (opts.dryRun) {
+        // As upstream's dry-run storage: a create that would collide fails the same way.
+        this.abortAdmission(attrs);
+        const { kv: existing } = await this.store.get(key);
+        if (!existing) return obj;
+        if (attempt + 1 < attempts) continue;
+        throw this.alreadyExistsError(meta.name!, existing);
+      }
       try {
         const kv = await this.store.create(key, this.encodeForWrite(key, obj));
         const stored = withResourceVersion(obj, kv.modRevision);
@@ -347,7 +351,7 @@ export class ObjectStore {
         this.abortAdmission(attrs);
         if (isStorageError(err, 'KeyExists')) {
           if (attempt + 1 < attempts) continue;
-          throw alreadyExists(this.gr, meta.name!);
+          throw this.alreadyExistsError(meta.name!, (await this.store.get(key)).kv);
         }
         throw err;
       }
@@ -576,6 +580,13 @@ export class ObjectStore {
       if (JSON.stringify(obj[k]) !== JSON.stringify(old[k])) return true;
     }
     return false;
+  }
+
+  /** AlreadyExists for a create colliding with `existing`, worded as upstream when that object is being deleted. */
+  private alreadyExistsError(name: string, existing: KeyValue | undefined): StatusError {
+    const err = alreadyExists(this.gr, name);
+    if (!existing || !this.decode(existing).obj.metadata.deletionTimestamp) return err;
+    return new StatusError({ ...err.status, message: `object is being deleted: ${err.status.message ?? ''}` });
   }
 
   /** The encoding used to detect no-op writes: resourceVersion and, unless asked for, managedFields aside. */
