@@ -374,5 +374,9 @@ describe('kubectl create generators (protobuf bodies)', () => {
     const r = await skiff.kubectl(['-n', ns, 'get', 'configmap', 'dry']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /NotFound/);
+    // A dry run collides with an existing object as a real create would.
+    const taken = await skiff.kubectl(['-n', ns, 'create', 'configmap', 'cm1', '--dry-run=server']);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /configmaps "cm1" already exists/);
   });
 });

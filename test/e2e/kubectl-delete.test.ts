@@ -403,6 +403,12 @@ describe('namespaces', () => {
       refused.stderr,
       /configmaps "newcomer" is forbidden: unable to create new content in namespace doomed because it is being terminated/,
     );
+    const again = await skiff.kubectl(['create', 'namespace', 'doomed']);
+    assert.equal(again.code, 1);
+    assert.match(
+      again.stderr,
+      /Error from server \(AlreadyExists\): object is being deleted: namespaces "doomed" already exists/,
+    );
     // What was there stays readable and deletable.
     assert.equal((await getJson('doomed', ['configmap', 'resident']))['metadata'].name, 'resident');
     await skiff.kubectlOk(['-n', 'doomed', 'delete', 'configmap', 'resident']);
