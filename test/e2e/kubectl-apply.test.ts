@@ -122,6 +122,35 @@ describe('client-side apply', () => {
     assert.equal((await skiff.kubectl(['-n', ns, 'get', 'configmap', 'listed-c'])).code, 1);
   });
 
+  test('apply --prune deletes applied objects that left the file (with an allowlist)', async () => {
+    const doc = (name: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  labels: {set: pruning}\n`;
+    await skiff.kubectlOk([
+      '-n',
+      ns,
+      'apply',
+      '-f',
+      tempFile('two.yaml', [doc('kept'), doc('dropped')].join('---\n')),
+    ]);
+    // Created without apply, so not apply's to prune even though it matches the selector.
+    await skiff.kubectlOk(['-n', ns, 'create', 'configmap', 'bystander']);
+    await skiff.kubectlOk(['-n', ns, 'label', 'configmap', 'bystander', 'set=pruning']);
+    const out = await skiff.kubectlOk([
+      '-n',
+      ns,
+      'apply',
+      '--prune',
+      '-l',
+      'set=pruning',
+      '--prune-allowlist=core/v1/ConfigMap',
+      '-f',
+      tempFile('one.yaml', doc('kept')),
+    ]);
+    assert.deepEqual(out.trim().split('\n'), ['configmap/kept unchanged', 'configmap/dropped pruned']);
+    const left = await skiff.kubectlOk(['-n', ns, 'get', 'configmaps', '-l', 'set=pruning', '-o', 'name']);
+    assert.deepEqual(left.trim().split('\n').sort(), ['configmap/bystander', 'configmap/kept']);
+  });
+
   test('apply removes a field that left the manifest', async () => {
     const f = tempFile('cm.yaml', configMapYaml('prune-field', { a: '1', b: '2' }));
     await skiff.kubectlOk(['-n', ns, 'apply', '-f', f]);
