@@ -287,7 +287,7 @@ function history(seed: number): void {
         name: 'obj',
         force: rng.chance(0.3),
         time: rng.pick(TIMES),
-        resetFields: resetFieldsFor(k, live ?? ({ metadata: {} }), ''),
+        resetFields: resetFieldsFor(k, live ?? { metadata: {} }, ''),
       },
       `${what} apply by ${manager}`,
     );

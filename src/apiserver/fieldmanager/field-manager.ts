@@ -20,10 +20,16 @@ import {
 } from './managed-fields.js';
 import { fieldElement, pathString, type Path } from './path.js';
 import { DEDUCED, SchemaResolver, type TypeRef } from './smd-schema.js';
+import { finishBuilt } from './field-set.js';
 import {
+  ADDED,
+  MODIFIED,
   MergeError,
+  REMOVED,
   compare,
+  compareInto,
   createBaseline,
+  createdFields,
   ensureNamedFieldsAreMembers,
   merge,
   removeItems,
@@ -139,9 +145,22 @@ const STRIPPED = FieldSet.of(
   ].map((f): Path => [fieldElement('metadata'), fieldElement(f)]),
 );
 
+const resetSets = new Map<string, FieldSet>();
+
 function resetSet(opts: SchemaOptions): FieldSet {
-  return FieldSet.of(...(opts.resetFields ?? []).map((p) => p.map(fieldElement)));
+  const paths = opts.resetFields ?? [];
+  if (paths.length === 0) return EMPTY_SET;
+  const key = paths.map((p) => p.join('\u0000')).join('\u0001');
+  let set = resetSets.get(key);
+  if (!set) {
+    set = FieldSet.of(...paths.map((p) => p.map(fieldElement)));
+    if (resetSets.size >= 1000) resetSets.clear();
+    resetSets.set(key, set);
+  }
+  return set;
 }
+
+const EMPTY_SET = new FieldSet();
 
 function filterComparison(c: Comparison, reset: FieldSet): Comparison {
   return {
@@ -167,6 +186,7 @@ function isResetManagedFields(entries: ManagedFieldsEntry[] | undefined): boolea
 /**
  * Records an Update by manager `id`: every other manager loses the fields that changed or went
  * away; `id` gains the fields that changed (StripMeta'd) and its time is set when it gained any.
+ * `before` undefined is a create: the object is compared with {@link createBaseline}.
  */
 function recordUpdate(
   managed: Managed,
@@ -178,14 +198,20 @@ function recordUpdate(
   type: TypeRef,
   reset: FieldSet,
 ): void {
-  const c = filterComparison(compare(before, after, type), reset);
-  const changed = c.modified.union(c.added);
-  for (const [m, vs] of managed.fields) {
-    const set = vs.set.difference(changed).difference(c.removed);
-    if (set.isEmpty()) managed.fields.delete(m);
-    else if (set !== vs.set) managed.fields.set(m, { ...vs, set });
+  let own: FieldSet;
+  if (before === undefined && managed.fields.size === 0) {
+    own = FieldSet.fromNode(createdFields(after, type, reset.node));
+  } else {
+    const c = compareInto(before ?? createBaseline(after, type), after, type, reset.node);
+    const touched = FieldSet.fromNode(finishBuilt(c, ADDED | MODIFIED | REMOVED, undefined));
+    for (const [m, vs] of managed.fields) {
+      const set = vs.set.difference(touched);
+      if (set.isEmpty()) managed.fields.delete(m);
+      else if (set !== vs.set) managed.fields.set(m, { ...vs, set });
+    }
+    own = FieldSet.fromNode(finishBuilt(c, ADDED | MODIFIED, undefined));
   }
-  const own = changed.recursiveDifference(reset).difference(STRIPPED);
+  own = own.difference(STRIPPED);
   if (own.isEmpty()) return;
   const prev = managed.fields.get(id);
   managed.fields.set(id, { set: prev ? own.union(prev.set) : own, apiVersion, applied: false });
@@ -220,7 +246,7 @@ export function updateManagedFields(
   if (!(managed.fields.size === 0 && exists)) {
     const type = rootType(opts);
     const after = withoutManagedFields(newObj);
-    const before = oldObj ? withoutManagedFields(oldObj) : createBaseline(after, type);
+    const before = oldObj ? withoutManagedFields(oldObj) : undefined;
     const id = managerIdentifier({
       manager: opts.manager || 'unknown',
       operation: 'Update',
@@ -511,7 +537,7 @@ export function serverSideApply(
       operation: 'Update',
       apiVersion: opts.apiVersion,
     });
-    recordUpdate(managed, createBaseline(liveCopy, type), liveCopy, id, opts.apiVersion, time, type, reset);
+    recordUpdate(managed, undefined, liveCopy, id, opts.apiVersion, time, type, reset);
     capUpdateManagers(managed);
   }
   const state: ApplyState = {

@@ -1,226 +1,426 @@
 /**
- * @module A set of field paths stored as a trie, with structured-merge-diff's set algebra and the
- * FieldsV1 encoding of managedFields (`{"f:spec":{"f:replicas":{}}}`, `"."` marking a node that is
- * itself a member).
+ * @module A set of field paths with structured-merge-diff's set algebra, kept in its FieldsV1 form
+ * (`{"f:spec":{"f:replicas":{}}}`, `"."` marking a node that is itself a member): decoding a
+ * well-formed FieldsV1 object adopts it as is, encoding hands the same object back, and the
+ * operations copy only the nodes they change.
  */
 import {
-  compareElements,
+  compareKeys,
   deserializeElement,
+  elementOfKey,
+  isCanonicalKey,
   serializeElement,
   type Path,
   type PathElement,
 } from './path.js';
 
-interface Child {
-  readonly pe: PathElement;
-  readonly set: FieldSet;
+/**
+ * A node of a canonical FieldsV1 tree: keys are serialized elements in upstream's order, `"."`
+ * (an empty object) comes first when the node is a member and has children, `{}` is a member
+ * without children. Nodes are shared between sets and never mutated once built.
+ */
+export interface FieldsNode {
+  [key: string]: FieldsNode;
 }
 
-function sortedByElement<T>(items: Iterable<T>, pe: (t: T) => PathElement): T[] {
-  return [...items].sort((a, b) => compareElements(pe(a), pe(b)));
+const DOT = '.';
+
+/** Whether the node's path is itself in the set: a leaf, or a node whose first key is ".". */
+export function isMemberNode(n: FieldsNode): boolean {
+  for (const k in n) return k === DOT;
+  return true;
 }
+
+function hasChildren(n: FieldsNode): boolean {
+  for (const k in n) if (k !== DOT) return true;
+  return false;
+}
+
+function isEmptyObject(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+type Changes = Map<string, FieldsNode | null>;
+
+/**
+ * The node with the children of `a` (some replaced per `changes`, null dropping one) and the given
+ * membership; `member` undefined is a set's root, whose membership means nothing. Answers `a`
+ * itself, or null for an empty non-member, when nothing changes.
+ */
+function rebuild(
+  a: FieldsNode,
+  member: boolean | undefined,
+  changes: Changes | undefined,
+): FieldsNode | null {
+  if (changes === undefined && (member === undefined || isMemberNode(a) === member)) {
+    return member === false && !hasChildren(a) ? null : a;
+  }
+  const out: FieldsNode = {};
+  if (member) out[DOT] = {};
+  let any = false;
+  for (const k in a) {
+    if (k === DOT) continue;
+    const c = changes?.has(k) ? changes.get(k)! : a[k]!;
+    if (c === null) continue;
+    out[k] = c;
+    any = true;
+  }
+  if (any) return out;
+  return member === false ? null : {};
+}
+
+/** Paths of `a` that are not paths of `b`, with result membership `member`. */
+export function differenceNodes(
+  a: FieldsNode,
+  b: FieldsNode,
+  member: boolean | undefined,
+): FieldsNode | null {
+  if (a === b) return member === false ? null : {};
+  let changes: Changes | undefined;
+  for (const k in b) {
+    if (k === DOT) continue;
+    const ac = a[k];
+    if (ac === undefined) continue;
+    const bc = b[k]!;
+    const r = differenceNodes(ac, bc, isMemberNode(ac) && !isMemberNode(bc));
+    if (r !== ac) (changes ??= new Map()).set(k, r);
+  }
+  return rebuild(a, member, changes);
+}
+
+/** Like {@link differenceNodes}, but a member of `b` removes everything below it too. */
+export function recursiveDifferenceNodes(
+  a: FieldsNode,
+  b: FieldsNode,
+  member: boolean | undefined,
+): FieldsNode | null {
+  let changes: Changes | undefined;
+  for (const k in b) {
+    if (k === DOT) continue;
+    const ac = a[k];
+    if (ac === undefined) continue;
+    const bc = b[k]!;
+    const r = isMemberNode(bc) ? null : recursiveDifferenceNodes(ac, bc, isMemberNode(ac));
+    if (r !== ac) (changes ??= new Map()).set(k, r);
+  }
+  return rebuild(a, member, changes);
+}
+
+export function unionNodes(a: FieldsNode, b: FieldsNode, member: boolean | undefined): FieldsNode | null {
+  if (!hasChildren(a)) return hasChildren(b) ? rebuild(b, member, undefined) : rebuild(a, member, undefined);
+  let changes: Changes | undefined;
+  let added: string[] | undefined;
+  if (a !== b) {
+    for (const k in b) {
+      if (k === DOT) continue;
+      const ac = a[k];
+      const bc = b[k]!;
+      if (ac === undefined) {
+        (added ??= []).push(k);
+        continue;
+      }
+      const r = unionNodes(ac, bc, isMemberNode(ac) || isMemberNode(bc));
+      if (r !== ac) (changes ??= new Map()).set(k, r);
+    }
+  }
+  if (added === undefined) return rebuild(a, member, changes);
+  const keys: string[] = [];
+  for (const k in a) if (k !== DOT) keys.push(k);
+  keys.push(...added);
+  keys.sort(compareKeys);
+  const out: FieldsNode = {};
+  if (member) out[DOT] = {};
+  for (const k of keys) out[k] = changes?.get(k) ?? a[k] ?? b[k]!;
+  return out;
+}
+
+export function intersectionNodes(
+  a: FieldsNode,
+  b: FieldsNode,
+  member: boolean | undefined,
+): FieldsNode | null {
+  const out: FieldsNode = {};
+  if (member) out[DOT] = {};
+  let any = false;
+  for (const k in b) {
+    if (k === DOT) continue;
+    const ac = a[k];
+    if (ac === undefined) continue;
+    const bc = b[k]!;
+    const r = ac === bc ? ac : intersectionNodes(ac, bc, isMemberNode(ac) && isMemberNode(bc));
+    if (r === null) continue;
+    out[k] = r;
+    any = true;
+  }
+  if (any) return out;
+  return member === false ? null : {};
+}
+
+function equalNodes(a: FieldsNode, b: FieldsNode): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (k === DOT) continue;
+    const bc = b[k];
+    if (bc === undefined) return false;
+    const ac = a[k]!;
+    if (isMemberNode(ac) !== isMemberNode(bc) || !equalNodes(ac, bc)) return false;
+    n++;
+  }
+  for (const k in b) if (k !== DOT) n--;
+  return n === 0;
+}
+
+/** Whether `v` is already a canonical FieldsV1 node (so it can be adopted without rebuilding). */
+function isCanonical(v: Record<string, unknown>, root: boolean): boolean {
+  let prev: string | undefined;
+  let first = true;
+  let dot = false;
+  for (const k in v) {
+    const c = v[k];
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+    if (k === DOT) {
+      if (!first || root) return false;
+      if (!isEmptyObject(c)) return false;
+      dot = true;
+      first = false;
+      continue;
+    }
+    first = false;
+    if (!isCanonicalKey(k)) return false;
+    if (prev !== undefined && compareKeys(prev, k) >= 0) return false;
+    prev = k;
+    if (!isCanonical(c as Record<string, unknown>, false)) return false;
+  }
+  return !(dot && prev === undefined);
+}
+
+interface ReadEntry {
+  member: boolean;
+  children: Map<string, ReadEntry> | undefined;
+}
+
+/** Upstream's decoding of one node: unknown element types are skipped, a bad key throws. */
+function readEntries(node: Record<string, unknown>): Map<string, ReadEntry> | undefined {
+  let out: Map<string, ReadEntry> | undefined;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === DOT) continue;
+    const pe = deserializeElement(key);
+    if (!pe) continue;
+    const inner = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+    const children = readEntries(inner as Record<string, unknown>);
+    const isMember = children === undefined || Object.hasOwn(inner, DOT);
+    const id = serializeElement(pe);
+    out ??= new Map();
+    const e = out.get(id) ?? { member: false, children: undefined };
+    if (isMember) e.member = true;
+    if (children !== undefined) e.children = children;
+    out.set(id, e);
+  }
+  return out;
+}
+
+function buildEntries(entries: Map<string, ReadEntry>, member: boolean): FieldsNode {
+  const out: FieldsNode = {};
+  if (member) out[DOT] = {};
+  for (const k of [...entries.keys()].sort(compareKeys)) {
+    const e = entries.get(k)!;
+    out[k] = e.children ? buildEntries(e.children, e.member) : {};
+  }
+  return out;
+}
+
+/** A mutable node of a set under construction; {@link finishBuilt} turns it into a canonical node. */
+export class BuildNode {
+  /** Membership bits; which bits count is chosen when the node is finished. */
+  flags = 0;
+  kids: Map<string, BuildNode> | undefined;
+
+  child(key: string): BuildNode {
+    const kids = (this.kids ??= new Map());
+    let c = kids.get(key);
+    if (c === undefined) {
+      c = new BuildNode();
+      kids.set(key, c);
+    }
+    return c;
+  }
+}
+
+/** The canonical node of the paths of `b` whose flags intersect `mask` (null when there are none). */
+export function finishBuilt(b: BuildNode, mask: number, member: boolean | undefined): FieldsNode | null {
+  let out: FieldsNode | undefined;
+  if (b.kids !== undefined && b.kids.size > 0) {
+    const keys = [...b.kids.keys()];
+    if (keys.length > 1) keys.sort(compareKeys);
+    for (const k of keys) {
+      const kid = b.kids.get(k)!;
+      const c = finishBuilt(kid, mask, (kid.flags & mask) !== 0);
+      if (c === null) continue;
+      if (out === undefined) {
+        out = {};
+        if (member) out[DOT] = {};
+      }
+      out[k] = c;
+    }
+  }
+  if (out !== undefined) return out;
+  return member === false ? null : {};
+}
+
+const EMPTY_NODE: FieldsNode = {};
 
 export class FieldSet {
-  /** Paths that end at this level, by serialized element. */
-  private readonly members = new Map<string, PathElement>();
-  /** Deeper paths, by serialized first element. */
-  private readonly children = new Map<string, Child>();
+  /** An empty set, or the set whose canonical tree is `root`. */
+  constructor(private root: FieldsNode = {}) {}
+
+  /** The set whose FieldsV1 tree is `node` (canonical; its own "." is ignored). */
+  static fromNode(node: FieldsNode | null): FieldSet {
+    return node === null ? EMPTY : new FieldSet(node);
+  }
+
+  /** The set's canonical tree; callers must not mutate it. */
+  get node(): FieldsNode {
+    return this.root;
+  }
 
   static of(...paths: Path[]): FieldSet {
-    const s = new FieldSet();
-    for (const p of paths) s.insert(p);
-    return s;
+    const b = new BuildNode();
+    for (const p of paths) {
+      if (p.length === 0) continue;
+      let n = b;
+      for (const pe of p) n = n.child(serializeElement(pe));
+      n.flags = 1;
+    }
+    return FieldSet.fromNode(finishBuilt(b, 1, undefined));
   }
 
   /** Adds a path (a no-op for the empty path). Only used while building a set. */
   insert(path: Path): void {
     if (path.length === 0) return;
-    const last = path[path.length - 1]!;
-    path
-      .slice(0, -1)
-      .reduce((s: FieldSet, pe) => s.descend(pe), this)
-      .members.set(serializeElement(last), last);
-  }
-
-  private descend(pe: PathElement): FieldSet {
-    const id = serializeElement(pe);
-    let c = this.children.get(id);
-    if (!c) {
-      c = { pe, set: new FieldSet() };
-      this.children.set(id, c);
-    }
-    return c.set;
+    this.root = this.union(FieldSet.of(path)).root;
   }
 
   has(path: Path): boolean {
     if (path.length === 0) return false;
-    const s = path
-      .slice(0, -1)
-      .reduce((acc: FieldSet | undefined, pe) => acc?.children.get(serializeElement(pe))?.set, this);
-    return s !== undefined && s.members.has(serializeElement(path[path.length - 1]!));
+    let n: FieldsNode | undefined = this.root;
+    for (const pe of path) {
+      n = n[serializeElement(pe)];
+      if (n === undefined) return false;
+    }
+    return isMemberNode(n);
   }
 
   hasMember(pe: PathElement): boolean {
-    return this.members.has(serializeElement(pe));
+    const c = this.root[serializeElement(pe)];
+    return c !== undefined && isMemberNode(c);
   }
 
   /** The subset below `pe` (paths with `pe` as their first element, without it). */
   withPrefix(pe: PathElement): FieldSet {
-    return this.children.get(serializeElement(pe))?.set ?? EMPTY;
+    const c = this.root[serializeElement(pe)];
+    return c === undefined ? EMPTY : new FieldSet(c);
   }
 
   isEmpty(): boolean {
-    if (this.members.size > 0) return false;
-    for (const c of this.children.values()) if (!c.set.isEmpty()) return false;
-    return true;
+    return !hasChildren(this.root);
   }
 
   union(o: FieldSet): FieldSet {
     if (o.isEmpty()) return this;
     if (this.isEmpty()) return o;
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) out.members.set(id, pe);
-    for (const [id, pe] of o.members) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const oc = o.children.get(id);
-      out.children.set(id, oc ? { pe: c.pe, set: c.set.union(oc.set) } : c);
-    }
-    for (const [id, c] of o.children) if (!this.children.has(id)) out.children.set(id, c);
-    return out;
+    return FieldSet.fromNode(unionNodes(this.root, o.root, undefined));
   }
 
   intersection(o: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const oc = o.children.get(id);
-      if (!oc) continue;
-      const i = c.set.intersection(oc.set);
-      if (!i.isEmpty()) out.children.set(id, { pe: c.pe, set: i });
-    }
-    return out;
+    return FieldSet.fromNode(intersectionNodes(this.root, o.root, undefined));
   }
 
   /** Paths of this set that are not paths of `o` (a member of `o` does not remove deeper paths). */
   difference(o: FieldSet): FieldSet {
-    if (o.isEmpty()) return this;
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      const oc = o.children.get(id);
-      if (!oc) {
-        out.children.set(id, c);
-        continue;
-      }
-      const d = c.set.difference(oc.set);
-      if (!d.isEmpty()) out.children.set(id, { pe: c.pe, set: d });
-    }
-    return out;
+    const r = differenceNodes(this.root, o.root, undefined);
+    return r === this.root ? this : FieldSet.fromNode(r);
   }
 
   /** Like {@link difference}, but a member of `o` also removes every path below it. */
   recursiveDifference(o: FieldSet): FieldSet {
-    if (o.isEmpty()) return this;
-    const out = new FieldSet();
-    for (const [id, pe] of this.members) if (!o.members.has(id)) out.members.set(id, pe);
-    for (const [id, c] of this.children) {
-      if (o.members.has(id)) continue;
-      const oc = o.children.get(id);
-      if (!oc) {
-        out.children.set(id, c);
-        continue;
-      }
-      const d = c.set.recursiveDifference(oc.set);
-      if (!d.isEmpty()) out.children.set(id, { pe: c.pe, set: d });
-    }
-    return out;
+    const r = recursiveDifferenceNodes(this.root, o.root, undefined);
+    return r === this.root ? this : FieldSet.fromNode(r);
   }
 
   equals(o: FieldSet): boolean {
-    const a = this.paths().map((p) => p.map(serializeElement).join('\u0000'));
-    const b = o.paths().map((p) => p.map(serializeElement).join('\u0000'));
-    return a.length === b.length && a.every((x, i) => x === b[i]);
+    return equalNodes(this.root, o.root);
   }
 
   /** Every path, in upstream's iteration order: at each level the members, then each child's paths. */
   paths(): Path[] {
     const out: PathElement[][] = [];
-    const walk = (s: FieldSet, prefix: PathElement[]): void => {
-      for (const pe of sortedByElement(s.members.values(), (x) => x)) out.push([...prefix, pe]);
-      for (const c of sortedByElement(s.children.values(), (x) => x.pe)) walk(c.set, [...prefix, c.pe]);
+    const walk = (n: FieldsNode, prefix: PathElement[]): void => {
+      for (const k in n) if (k !== DOT && isMemberNode(n[k]!)) out.push([...prefix, elementOfKey(k)!]);
+      for (const k in n) if (k !== DOT && hasChildren(n[k]!)) walk(n[k]!, [...prefix, elementOfKey(k)!]);
     };
-    walk(this, []);
+    walk(this.root, []);
     return out;
   }
 
-  /** The FieldsV1 object of this set, keys in upstream's order. */
+  /** The FieldsV1 object of this set, keys in upstream's order. Shared: do not mutate it. */
   toFieldsV1(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    this.emit(out);
-    return out;
-  }
-
-  private emit(out: Record<string, unknown>): void {
-    const ids = new Set<string>([...this.members.keys()]);
-    for (const [id, c] of this.children) if (!c.set.isEmpty()) ids.add(id);
-    const entries = [...ids].map((id) => ({ id, pe: this.members.get(id) ?? this.children.get(id)!.pe }));
-    for (const { id } of sortedByElement(entries, (e) => e.pe)) {
-      const child = this.children.get(id);
-      if (!child || child.set.isEmpty()) {
-        out[id] = {};
-        continue;
-      }
-      const node: Record<string, unknown> = {};
-      if (this.members.has(id)) node['.'] = {};
-      child.set.emit(node);
-      out[id] = node;
-    }
+    if (!Object.hasOwn(this.root, DOT)) return this.root;
+    return rebuild(this.root, false, new Map()) ?? {};
   }
 
   /** Parses a FieldsV1 object; throws on a malformed key. */
   static fromFieldsV1(v: unknown): FieldSet {
-    const s = new FieldSet();
     if (typeof v !== 'object' || v === null || Array.isArray(v))
       throw new Error('FieldsV1 must be an object');
-    s.read(v as Record<string, unknown>);
-    return s;
-  }
-
-  /** Reads one node's entries; returns false when no entry was understood (the node is then a leaf). */
-  private read(node: Record<string, unknown>): boolean {
-    let any = false;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '.') continue;
-      const pe = deserializeElement(key);
-      if (!pe) continue;
-      any = true;
-      const inner = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-      const child = new FieldSet();
-      const hasChildren = child.read(inner as Record<string, unknown>);
-      const isMember = !hasChildren || Object.hasOwn(inner, '.');
-      const id = serializeElement(pe);
-      if (isMember) this.members.set(id, pe);
-      if (hasChildren) this.children.set(id, { pe, set: child });
-    }
-    return any;
+    const o = v as Record<string, unknown>;
+    if (isCanonical(o, true)) return new FieldSet(o as FieldsNode);
+    const entries = readEntries(o);
+    return entries ? new FieldSet(buildEntries(entries, false)) : EMPTY;
   }
 
   /** Child nodes, for walkers that need the schema at each level. */
-  childEntries(): Iterable<Child> {
-    return this.children.values();
+  childEntries(): Iterable<{ readonly pe: PathElement; readonly set: FieldSet }> {
+    const out: { pe: PathElement; set: FieldSet }[] = [];
+    for (const k in this.root) {
+      if (k === DOT) continue;
+      const c = this.root[k]!;
+      if (hasChildren(c)) out.push({ pe: elementOfKey(k)!, set: new FieldSet(c) });
+    }
+    return out;
   }
 
   memberEntries(): Iterable<PathElement> {
-    return this.members.values();
+    const out: PathElement[] = [];
+    for (const k in this.root) if (k !== DOT && isMemberNode(this.root[k]!)) out.push(elementOfKey(k)!);
+    return out;
   }
 
-  /** Builds a set from explicit members and children (used by schema-aware transforms). */
-  static build(members: Iterable<PathElement>, children: Iterable<Child>): FieldSet {
-    const s = new FieldSet();
-    for (const pe of members) s.members.set(serializeElement(pe), pe);
-    for (const c of children) if (!c.set.isEmpty()) s.children.set(serializeElement(c.pe), c);
-    return s;
+  /** Builds a set from explicit members and children. */
+  static build(
+    members: Iterable<PathElement>,
+    children: Iterable<{ readonly pe: PathElement; readonly set: FieldSet }>,
+  ): FieldSet {
+    const entries = new Map<string, { member: boolean; content: FieldsNode | undefined }>();
+    const entry = (pe: PathElement) => {
+      const key = serializeElement(pe);
+      let e = entries.get(key);
+      if (!e) {
+        e = { member: false, content: undefined };
+        entries.set(key, e);
+      }
+      return e;
+    };
+    for (const pe of members) entry(pe).member = true;
+    for (const c of children) if (!c.set.isEmpty()) entry(c.pe).content = c.set.root;
+    const out: FieldsNode = {};
+    for (const k of [...entries.keys()].sort(compareKeys)) {
+      const e = entries.get(k)!;
+      out[k] = e.content ? rebuild(e.content, e.member, undefined)! : {};
+    }
+    return new FieldSet(out);
   }
 }
 
-const EMPTY = new FieldSet();
+const EMPTY = FieldSet.fromNode(EMPTY_NODE);

@@ -153,6 +153,68 @@ export function deserializeElement(s: string): PathElement | undefined {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Serialized elements as keys: FieldsV1 nodes are keyed by serializeElement's output, and the set
+// code works on those strings, parsing one (cached) only to order or print it.
+
+const KEY_CACHE_LIMIT = 20_000;
+/** Parsed keys; null marks a key that is not the canonical spelling of an element (or no element). */
+const parsedKeys = new Map<string, PathElement | null>();
+
+function parseCanonical(key: string): PathElement | null {
+  let pe: PathElement | undefined;
+  try {
+    pe = deserializeElement(key);
+  } catch {
+    return null;
+  }
+  return pe !== undefined && serializeElement(pe) === key ? pe : null;
+}
+
+/** The element a canonical key names, or undefined when `key` is not one (cached). */
+export function elementOfKey(key: string): PathElement | undefined {
+  if (key.charCodeAt(0) === F_CODE && key.charCodeAt(1) === COLON_CODE) return fieldElement(key.slice(2));
+  let pe = parsedKeys.get(key);
+  if (pe === undefined) {
+    if (parsedKeys.size >= KEY_CACHE_LIMIT) parsedKeys.clear();
+    pe = parseCanonical(key);
+    parsedKeys.set(key, pe);
+  }
+  return pe ?? undefined;
+}
+
+const F_CODE = 0x66;
+const COLON_CODE = 0x3a;
+
+/** True when `key` is exactly how serializeElement writes some element (`f:x`, `k:{"a":1}`, ...). */
+export function isCanonicalKey(key: string): boolean {
+  if (key.charCodeAt(1) !== COLON_CODE) return false;
+  if (key.charCodeAt(0) === F_CODE) return true;
+  return elementOfKey(key) !== undefined;
+}
+
+function keyRank(code: number): number {
+  switch (code) {
+    case F_CODE:
+      return 0;
+    case 0x6b: // k
+      return 1;
+    case 0x76: // v
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+/** {@link compareElements} on canonical keys (field keys compare as strings, others parsed). */
+export function compareKeys(a: string, b: string): number {
+  const ca = a.charCodeAt(0);
+  const cb = b.charCodeAt(0);
+  if (ca === F_CODE && cb === F_CODE) return a < b ? -1 : a > b ? 1 : 0;
+  if (ca !== cb) return keyRank(ca) - keyRank(cb);
+  return compareElements(elementOfKey(a)!, elementOfKey(b)!);
+}
+
 /** Upstream's value.ToString, used inside printed paths. */
 function valueString(v: unknown): string {
   if (v === null || v === undefined) return 'null';

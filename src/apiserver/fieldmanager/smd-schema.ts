@@ -23,6 +23,8 @@ export interface ListDef {
 }
 
 export interface FieldDef {
+  /** The field's FieldsV1 key, `f:<name>`. */
+  readonly key: string;
   readonly type: TypeRef;
   /** The field's OpenAPI default (used for list-map keys an element omits). */
   readonly default: unknown;
@@ -49,12 +51,35 @@ export interface Atom {
 /** A lazily resolved type (definitions refer to each other, recursively). */
 export class TypeRef {
   private resolved: Atom | undefined;
+  private narrowed: { map: Atom; list: Atom; scalar: Atom } | undefined;
   constructor(private readonly build: () => Atom) {}
   get atom(): Atom {
     this.resolved ??= this.build();
     return this.resolved;
   }
+
+  /**
+   * The atom narrowed to the kind of `v`, as upstream's deduceAtom: a map value sees only the map
+   * side of the type (if it has one), and so on; null and absent values see the whole type.
+   * Answers the same object each time.
+   */
+  deduce(v: unknown): Atom {
+    if (v === undefined || v === null) return this.atom;
+    const n = (this.narrowed ??= narrow(this.atom));
+    if (typeof v !== 'object') return n.scalar;
+    return Array.isArray(v) ? n.list : n.map;
+  }
 }
+
+function narrow(atom: Atom): { map: Atom; list: Atom; scalar: Atom } {
+  return {
+    map: atom.map ? { map: atom.map } : atom,
+    list: atom.list ? { list: atom.list } : atom,
+    scalar: atom.scalar ? SCALAR : atom,
+  };
+}
+
+const SCALAR: Atom = { scalar: true };
 
 const NO_FIELDS: ReadonlyMap<string, FieldDef> = new Map();
 const NO_NAMES: ReadonlySet<string> = new Set();
@@ -140,7 +165,8 @@ export class SchemaResolver {
     const props = node.properties;
     if (isSchemaNode(props)) {
       for (const [name, prop] of Object.entries(props)) {
-        if (isSchemaNode(prop)) fields.set(name, { type: this.node(prop), default: prop.default });
+        if (isSchemaNode(prop))
+          fields.set(name, { key: `f:${name}`, type: this.node(prop), default: prop.default });
       }
     }
     const ap = node.additionalProperties;

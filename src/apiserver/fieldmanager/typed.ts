@@ -3,9 +3,11 @@
  * comparison of two values (added / modified / removed fields), the apply merge, and removal of a
  * set of fields. Values are decoded JSON; `undefined` means absent.
  */
-import { FieldSet } from './field-set.js';
+import { goJSON, goJSONString } from '../patch/go-format.js';
+import { BuildNode, FieldSet, finishBuilt, isMemberNode, type FieldsNode } from './field-set.js';
 import {
-  fieldElement,
+  compareKeys,
+  elementOfKey,
   keyElement,
   pathString,
   serializeElement,
@@ -20,16 +22,17 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function get(m: Obj | undefined, k: string): unknown {
-  return m !== undefined && Object.hasOwn(m, k) ? m[k] : undefined;
+function isEmptyObj(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
-/** Narrows a type to the kind of the value, as upstream's deduceAtom. */
-function deduce(atom: Atom, v: unknown): Atom {
-  if (v === undefined || v === null) return atom;
-  if (Array.isArray(v)) return atom.list ? { list: atom.list } : atom;
-  if (typeof v === 'object') return atom.map ? { map: atom.map } : atom;
-  return atom.scalar ? { scalar: true } : atom;
+/** `m[k]` if `m` has it as an own property, else undefined (without a hasOwn call for plain keys). */
+function own(m: Obj, k: string): unknown {
+  const v = m[k];
+  if (v === undefined) return undefined;
+  if (k === '__proto__' || typeof v === 'function') return Object.hasOwn(m, k) ? v : undefined;
+  return v;
 }
 
 function sameAtom(a: Atom, b: Atom): boolean {
@@ -51,7 +54,76 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * True only when `a` and `b` are equal JSON values with no `undefined` anywhere inside: the typed
+ * walks then find nothing to record below them (an explicit undefined would still count as a
+ * field), so they may skip the pair.
+ */
+function sameJSON(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null) return a === b && a !== undefined;
+  if (typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJSON(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Obj;
+  const bo = b as Obj;
+  let n = 0;
+  for (const k in ao) {
+    const av = ao[k];
+    if (av === undefined || typeof av === 'function') return false;
+    const bv = own(bo, k);
+    if (bv === undefined || !sameJSON(av, bv)) return false;
+    n++;
+  }
+  for (const _ in bo) n--;
+  return n === 0;
+}
+
+function isEmptyContainer(v: unknown): boolean {
+  return (Array.isArray(v) && v.length === 0) || (isObj(v) && isEmptyObj(v));
+}
+
+function fieldKey(map: MapDef, k: string): string {
+  return map.fields.get(k)?.key ?? `f:${k}`;
+}
+
+function fieldType(map: MapDef, k: string): TypeRef {
+  return map.fields.get(k)?.type ?? map.elem;
+}
+
+// ---------------------------------------------------------------------------------------------
+// List elements.
+
 class ElementError extends Error {}
+
+interface KeyInfo {
+  /** Key field names sorted as upstream sorts a key's fields. */
+  names: string[];
+  /** The names JSON-encoded. */
+  quoted: string[];
+  /** Each key field's schema default (used when an element omits it). */
+  defaults: unknown[];
+}
+
+const keyInfos = new WeakMap<ListDef, KeyInfo>();
+
+function keyInfo(list: ListDef): KeyInfo {
+  let info = keyInfos.get(list);
+  if (!info) {
+    const names = [...list.keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const fields = list.elem.atom.map?.fields;
+    info = {
+      names,
+      quoted: names.map(goJSONString),
+      defaults: names.map((n) => fields?.get(n)?.default),
+    };
+    keyInfos.set(list, info);
+  }
+  return info;
+}
 
 /** The path element naming a list item: its key fields for a list-map, its value for a set. */
 function elementOf(list: ListDef, item: unknown): PathElement {
@@ -82,13 +154,33 @@ function elementOf(list: ListDef, item: unknown): PathElement {
   return valueElement(item);
 }
 
-function tryElementOf(list: ListDef, item: unknown): PathElement | undefined {
-  try {
-    return elementOf(list, item);
-  } catch (e) {
-    if (e instanceof ElementError) return undefined;
-    throw e;
+/** serializeElement(elementOf(list, item)), or undefined when the item has no valid element. */
+function itemKey(list: ListDef, item: unknown): string | undefined {
+  if (list.atomic) return undefined;
+  if (list.keys.length === 0) {
+    if (item === null || typeof item === 'object') return undefined;
+    return `v:${goJSON(item)}`;
   }
+  if (!isObj(item)) return undefined;
+  const info = keyInfo(list);
+  let s = 'k:{';
+  let n = 0;
+  for (let i = 0; i < info.names.length; i++) {
+    const name = info.names[i]!;
+    let v: unknown;
+    if (Object.hasOwn(item, name)) v = item[name];
+    else {
+      v = info.defaults[i];
+      if (v === undefined || v === null) continue;
+    }
+    if (n++ > 0) s += ',';
+    s += `${info.quoted[i]}:${goJSON(v)}`;
+  }
+  return n === 0 ? undefined : `${s}}`;
+}
+
+function sortedKeys(keys: string[]): string[] {
+  return keys.length > 1 ? keys.sort(compareKeys) : keys;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -96,63 +188,71 @@ function tryElementOf(list: ListDef, item: unknown): PathElement | undefined {
 
 /** Every field `v` sets: leaves, list elements, empty or null maps, map entries and atomic values. */
 export function toFieldSet(v: unknown, type: TypeRef): FieldSet {
-  const set = new FieldSet();
-  fieldSetWalk(v, type, [], set);
-  return set;
+  return FieldSet.fromNode(fieldSetWalk(v, type, undefined));
 }
 
-function fieldSetWalk(v: unknown, type: TypeRef, path: PathElement[], set: FieldSet): void {
-  const atom = deduce(type.atom, v);
-  if (atom.map) fieldSetMap(atom.map, v, path, set);
-  else if (atom.scalar) set.insert(path);
-  else if (atom.list) fieldSetList(atom.list, v, path, set);
-}
-
-function fieldSetList(list: ListDef, v: unknown, path: PathElement[], set: FieldSet): void {
-  if (list.atomic) {
-    set.insert(path);
-    return;
-  }
-  if (!Array.isArray(v)) return;
-  const pes = v.map((item) => tryElementOf(list, item));
-  const seen = new Set<string>();
-  const dups = new Set<string>();
-  for (const pe of pes) {
-    if (!pe) continue;
-    const id = serializeElement(pe);
-    if (seen.has(id) && !dups.has(id)) {
-      set.insert([...path, pe]);
-      dups.add(id);
+/** The node of the current path; `member` is whether the parent already counts the path itself. */
+function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): FieldsNode | null {
+  const atom = type.deduce(v);
+  if (atom.map) {
+    if (atom.map.atomic) return {};
+    if (!isObj(v)) return member ? {} : null;
+    const map = atom.map;
+    const out: FieldsNode = {};
+    let any = false;
+    for (const k of Object.keys(v).sort()) {
+      const val = v[k];
+      const field = map.fields.get(k);
+      const c = fieldSetWalk(
+        val,
+        field?.type ?? map.elem,
+        val === null || (isObj(val) && isEmptyObj(val)) || field === undefined,
+      );
+      if (c === null) continue;
+      if (!any && member) out['.'] = {};
+      any = true;
+      out[field?.key ?? `f:${k}`] = c;
     }
-    seen.add(id);
+    return any ? out : member === false ? null : {};
   }
-  v.forEach((item, i) => {
-    const pe = pes[i];
-    if (!pe || dups.has(serializeElement(pe))) return;
-    path.push(pe);
-    fieldSetWalk(item, list.elem, path, set);
-    set.insert(path);
-    path.pop();
-  });
-}
-
-function fieldSetMap(map: MapDef, v: unknown, path: PathElement[], set: FieldSet): void {
-  if (map.atomic) {
-    set.insert(path);
-    return;
+  if (atom.scalar) return {};
+  if (atom.list) {
+    const list = atom.list;
+    if (list.atomic) return {};
+    if (!Array.isArray(v)) return member ? {} : null;
+    const ids = v.map((item) => itemKey(list, item));
+    const seen = new Set<string>();
+    const dups = new Set<string>();
+    for (const id of ids) {
+      if (id === undefined) continue;
+      if (seen.has(id)) dups.add(id);
+      seen.add(id);
+    }
+    const nodes = new Map<string, FieldsNode>();
+    for (const id of dups) nodes.set(id, {});
+    v.forEach((item, i) => {
+      const id = ids[i];
+      if (id === undefined || dups.has(id)) return;
+      nodes.set(id, fieldSetWalk(item, list.elem, true)!);
+    });
+    if (nodes.size === 0) return member ? {} : null;
+    const out: FieldsNode = {};
+    if (member) out['.'] = {};
+    for (const id of sortedKeys([...nodes.keys()])) out[id] = nodes.get(id)!;
+    return out;
   }
-  if (!isObj(v)) return;
-  for (const [k, val] of Object.entries(v)) {
-    const field = map.fields.get(k);
-    path.push(fieldElement(k));
-    fieldSetWalk(val, field?.type ?? map.elem, path, set);
-    if (val === null || (isObj(val) && Object.keys(val).length === 0) || !field) set.insert(path);
-    path.pop();
-  }
+  return member ? {} : null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Validation of an applied configuration.
+
+/** A step of a path kept only for error messages: a field key, or a list item to name. */
+type Step = string | { readonly list: ListDef; readonly item: unknown };
+
+function stepsPath(path: readonly Step[]): string {
+  return pathString(path.map((s) => (typeof s === 'string' ? elementOfKey(s)! : elementOf(s.list, s.item))));
+}
 
 /** Upstream's checks of an apply configuration's lists: element keys and duplicate entries. */
 export function validateApplied(v: unknown, type: TypeRef): string[] {
@@ -161,13 +261,14 @@ export function validateApplied(v: unknown, type: TypeRef): string[] {
   return errs;
 }
 
-function validateWalk(v: unknown, type: TypeRef, path: PathElement[], errs: string[]): void {
-  const atom = deduce(type.atom, v);
+function validateWalk(v: unknown, type: TypeRef, path: Step[], errs: string[]): void {
+  const atom = type.deduce(v);
   if (atom.map) {
     if (!isObj(v)) return;
-    for (const [k, val] of Object.entries(v)) {
-      path.push(fieldElement(k));
-      validateWalk(val, atom.map.fields.get(k)?.type ?? atom.map.elem, path, errs);
+    const map = atom.map;
+    for (const k in v) {
+      path.push(fieldKey(map, k));
+      validateWalk(v[k], fieldType(map, k), path, errs);
       path.pop();
     }
   } else if (!atom.scalar && atom.list && Array.isArray(v)) {
@@ -175,18 +276,21 @@ function validateWalk(v: unknown, type: TypeRef, path: PathElement[], errs: stri
     if (list.atomic) return;
     const seen = new Set<string>();
     for (let i = 0; i < v.length; i++) {
-      let pe: PathElement;
-      try {
-        pe = elementOf(list, v[i]);
-      } catch (e) {
-        if (!(e instanceof ElementError)) throw e;
-        errs.push(`${pathString(path)}: element ${i}: ${e.message}`);
-        return;
+      const item = v[i];
+      let id = itemKey(list, item);
+      if (id === undefined) {
+        try {
+          id = serializeElement(elementOf(list, item));
+        } catch (e) {
+          if (!(e instanceof ElementError)) throw e;
+          errs.push(`${stepsPath(path)}: element ${i}: ${e.message}`);
+          return;
+        }
       }
-      const id = serializeElement(pe);
-      if (seen.has(id)) errs.push(`${pathString(path)}: duplicate entries for key ${pathString([pe])}`);
+      if (seen.has(id))
+        errs.push(`${stepsPath(path)}: duplicate entries for key ${stepsPath([{ list, item }])}`);
       seen.add(id);
-      path.push(pe);
+      path.push({ list, item });
       validateWalk(v[i], list.elem, path, errs);
       path.pop();
     }
@@ -203,123 +307,277 @@ export interface Comparison {
   removed: FieldSet;
 }
 
+/** Membership bits of a comparison's {@link BuildNode}s. */
+export const ADDED = 1;
+export const MODIFIED = 2;
+export const REMOVED = 4;
+
 /** Compares `lhs` (before) with `rhs` (after). */
 export function compare(lhs: unknown, rhs: unknown, type: TypeRef): Comparison {
-  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  if (lhs !== undefined || rhs !== undefined) compareWalk(lhs, rhs, type, [], c);
-  return c;
+  const root = compareInto(lhs, rhs, type, undefined);
+  return {
+    added: FieldSet.fromNode(finishBuilt(root, ADDED, undefined)),
+    modified: FieldSet.fromNode(finishBuilt(root, MODIFIED, undefined)),
+    removed: FieldSet.fromNode(finishBuilt(root, REMOVED, undefined)),
+  };
 }
 
-interface LeafState {
-  inLeaf: boolean;
+/**
+ * The comparison of `lhs` and `rhs` as one tree flagged {@link ADDED} / {@link MODIFIED} /
+ * {@link REMOVED}, leaving out everything at or below the members of `skip` (as a recursive
+ * difference with it would). Equal subtrees are not walked.
+ */
+export function compareInto(
+  lhs: unknown,
+  rhs: unknown,
+  type: TypeRef,
+  skip: FieldsNode | undefined,
+): BuildNode {
+  const root = new BuildNode();
+  if (lhs !== undefined || rhs !== undefined) compareWalk(lhs, rhs, type, root, skip);
+  return root;
 }
 
-function compareWalk(l: unknown, r: unknown, type: TypeRef, path: PathElement[], c: Comparison): void {
-  const atom = type.atom;
-  const al = deduce(atom, l);
-  const ar = deduce(atom, r);
-  const state: LeafState = { inLeaf: false };
-  if (r === undefined) compareAtom(al, l, r, path, c, state);
-  else if (l === undefined || sameAtom(al, ar)) compareAtom(ar, l, r, path, c, state);
+function compareWalk(
+  l: unknown,
+  r: unknown,
+  type: TypeRef,
+  node: BuildNode,
+  skip: FieldsNode | undefined,
+): void {
+  const al = type.deduce(l);
+  const ar = type.deduce(r);
+  let inLeaf: boolean;
+  if (r === undefined) inLeaf = compareAtom(al, l, r, node, skip);
+  else if (l === undefined || sameAtom(al, ar)) inLeaf = compareAtom(ar, l, r, node, skip);
   else {
-    compareAtom(al, l, r, path, c, { inLeaf: false });
-    compareAtom(ar, l, r, path, c, state);
+    compareAtom(al, l, r, node, skip);
+    inLeaf = compareAtom(ar, l, r, node, skip);
   }
-  if (!state.inLeaf) {
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
+  if (!inLeaf) {
+    if (l === undefined) node.flags |= ADDED;
+    else if (r === undefined) node.flags |= REMOVED;
   }
 }
 
-function compareLeaf(l: unknown, r: unknown, path: PathElement[], c: Comparison, state: LeafState): void {
-  if (state.inLeaf) return;
-  state.inLeaf = true;
-  if (l === undefined) c.added.insert(path);
-  else if (r === undefined) c.removed.insert(path);
-  else if (!valuesEqual(l, r)) c.modified.insert(path);
+function compareLeaf(l: unknown, r: unknown, node: BuildNode): true {
+  if (l === undefined) node.flags |= ADDED;
+  else if (r === undefined) node.flags |= REMOVED;
+  else if (!valuesEqual(l, r)) node.flags |= MODIFIED;
+  return true;
 }
 
+function compareChild(
+  map: MapDef,
+  k: string,
+  l: unknown,
+  r: unknown,
+  node: BuildNode,
+  skip: FieldsNode | undefined,
+): void {
+  if (l !== undefined && r !== undefined && sameJSON(l, r)) return;
+  const field = map.fields.get(k);
+  const key = field?.key ?? `f:${k}`;
+  let childSkip: FieldsNode | undefined;
+  if (skip !== undefined) {
+    childSkip = skip[key];
+    if (childSkip !== undefined && isMemberNode(childSkip)) return;
+  }
+  compareWalk(l, r, field?.type ?? map.elem, node.child(key), childSkip);
+}
+
+/** Returns whether the value was compared as a leaf. */
 function compareAtom(
   atom: Atom,
   l: unknown,
   r: unknown,
-  path: PathElement[],
-  c: Comparison,
-  state: LeafState,
-): void {
+  node: BuildNode,
+  skip: FieldsNode | undefined,
+): boolean {
   if (atom.map) {
+    const map = atom.map;
     const lm = isObj(l) ? l : undefined;
     const rm = isObj(r) ? r : undefined;
-    const empty = (!lm || Object.keys(lm).length === 0) && (!rm || Object.keys(rm).length === 0);
-    if (atom.map.atomic || empty) {
-      compareLeaf(l, r, path, c, state);
-      return;
-    }
-    const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
-    for (const k of keys) {
-      path.push(fieldElement(k));
-      compareWalk(get(lm, k), get(rm, k), atom.map.fields.get(k)?.type ?? atom.map.elem, path, c);
-      path.pop();
-    }
-  } else if (atom.scalar) {
-    compareLeaf(l, r, path, c, state);
-  } else if (atom.list) {
+    if (map.atomic || ((!lm || isEmptyObj(lm)) && (!rm || isEmptyObj(rm)))) return compareLeaf(l, r, node);
+    if (lm) for (const k in lm) compareChild(map, k, lm[k], rm ? own(rm, k) : undefined, node, skip);
+    if (rm)
+      for (const k in rm)
+        if (lm === undefined || own(lm, k) === undefined) compareChild(map, k, undefined, rm[k], node, skip);
+    return false;
+  }
+  if (atom.scalar) return compareLeaf(l, r, node);
+  if (atom.list) {
     const ll = Array.isArray(l) ? l : undefined;
     const rl = Array.isArray(r) ? r : undefined;
-    const empty = (!ll || ll.length === 0) && (!rl || rl.length === 0);
-    if (atom.list.atomic || empty) {
-      compareLeaf(l, r, path, c, state);
-      return;
-    }
-    compareListItems(atom.list, ll ?? [], rl ?? [], path, c);
+    if (atom.list.atomic || ((!ll || ll.length === 0) && (!rl || rl.length === 0)))
+      return compareLeaf(l, r, node);
+    compareListItems(atom.list, ll ?? [], rl ?? [], node);
   }
+  return false;
 }
 
-function indexItems(
-  list: ListDef,
-  items: readonly unknown[],
-): Map<string, { pe: PathElement; values: unknown[] }> {
-  const out = new Map<string, { pe: PathElement; values: unknown[] }>();
+function indexItems(list: ListDef, items: readonly unknown[]): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
   for (const item of items) {
-    const pe = tryElementOf(list, item);
-    if (!pe) continue;
-    const id = serializeElement(pe);
+    const id = itemKey(list, item);
+    if (id === undefined) continue;
     const e = out.get(id);
-    if (e) e.values.push(item);
-    else out.set(id, { pe, values: [item] });
+    if (e) e.push(item);
+    else out.set(id, [item]);
   }
   return out;
 }
 
-function compareListItems(
-  list: ListDef,
-  ll: unknown[],
-  rl: unknown[],
-  path: PathElement[],
-  c: Comparison,
-): void {
+function compareListItems(list: ListDef, ll: unknown[], rl: unknown[], node: BuildNode): void {
   const lv = indexItems(list, ll);
   const rv = indexItems(list, rl);
-  const all = new Map<string, PathElement>();
-  for (const [id, e] of lv) all.set(id, e.pe);
-  for (const [id, e] of rv) if (!all.has(id)) all.set(id, e.pe);
-  for (const [id, pe] of all) {
-    const lList = lv.get(id)?.values ?? [];
-    const rList = rv.get(id)?.values ?? [];
-    path.push(pe);
-    if (lList.length <= 1 && rList.length <= 1) {
-      compareWalk(lList[0], rList[0], list.elem, path, c);
-    } else if (lList.length >= 2 && rList.length >= 2) {
-      if (!valuesEqual(lList, rList)) c.modified.insert(path);
-    } else if (lList.length >= 2) {
-      if (rList.length !== 0) compareWalk(undefined, rList[0], list.elem, path, c);
-      c.removed.insert(path);
-    } else {
-      if (lList.length !== 0) compareWalk(lList[0], undefined, list.elem, path, c);
-      c.added.insert(path);
-    }
-    path.pop();
+  for (const [id, lList] of lv) compareItem(list, id, lList, rv.get(id) ?? [], node);
+  for (const [id, rList] of rv) if (!lv.has(id)) compareItem(list, id, [], rList, node);
+}
+
+function compareItem(list: ListDef, id: string, lList: unknown[], rList: unknown[], node: BuildNode): void {
+  if (lList.length <= 1 && rList.length <= 1) {
+    const l = lList[0];
+    const r = rList[0];
+    if (l !== undefined && r !== undefined && sameJSON(l, r)) return;
+    compareWalk(l, r, list.elem, node.child(id), undefined);
+  } else if (lList.length >= 2 && rList.length >= 2) {
+    if (!valuesEqual(lList, rList)) node.child(id).flags |= MODIFIED;
+  } else if (lList.length >= 2) {
+    const child = node.child(id);
+    if (rList.length !== 0) compareWalk(undefined, rList[0], list.elem, child, undefined);
+    child.flags |= REMOVED;
+  } else {
+    const child = node.child(id);
+    if (lList.length !== 0) compareWalk(lList[0], undefined, list.elem, child, undefined);
+    child.flags |= ADDED;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fields a create sets.
+
+/**
+ * The fields a newly created object `v` sets, as {@link compare} of {@link createBaseline} and `v`
+ * reports them added or modified, without the members of `skip` and what lies below them. Walks
+ * `v` once, building the sorted FieldsV1 tree directly; unusual shapes take the general comparison.
+ */
+export function createdFields(v: unknown, type: TypeRef, skip: FieldsNode | undefined): FieldsNode | null {
+  if (!isObj(v) || !type.atom.map) return generalCreated(createBaseline(v, type), v, type, skip);
+  return createdStruct(v, type, type.atom.map, skip);
+}
+
+function generalCreated(
+  l: unknown,
+  r: unknown,
+  type: TypeRef,
+  skip: FieldsNode | undefined,
+): FieldsNode | null {
+  const root = compareInto(l, r, type, skip);
+  return finishBuilt(root, ADDED | MODIFIED, (root.flags & (ADDED | MODIFIED)) !== 0);
+}
+
+/** A struct-valued object `v` whose baseline is the object createBaseline makes of it. */
+function createdStruct(v: Obj, type: TypeRef, map: MapDef, skip: FieldsNode | undefined): FieldsNode | null {
+  const keys = Object.keys(v);
+  if (keys.length === 0) return null;
+  // An atomic map's baseline is {}: the whole value is a modified leaf.
+  if (map.atomic) return {};
+  const structured = map.fields.size > 0;
+  if (keys.length > 1) keys.sort();
+  let out: FieldsNode | undefined;
+  for (const k of keys) {
+    const field = structured ? map.fields.get(k) : undefined;
+    const key = field?.key ?? `f:${k}`;
+    let childSkip: FieldsNode | undefined;
+    if (skip !== undefined) {
+      childSkip = skip[key];
+      if (childSkip !== undefined && isMemberNode(childSkip)) continue;
+    }
+    const val = v[k];
+    const ftype = field?.type ?? map.elem;
+    let c: FieldsNode | null;
+    if (field !== undefined && val !== null && typeof val === 'object') {
+      const fieldMap = ftype.atom.map;
+      if (isObj(val) && fieldMap && !fieldMap.atomic && fieldMap.fields.size > 0) {
+        c = createdStruct(val, ftype, fieldMap, childSkip);
+      } else if (map.required.has(k)) {
+        c =
+          childSkip === undefined ? createdFromNull(val, ftype) : generalCreated(null, val, ftype, childSkip);
+      } else {
+        c =
+          childSkip === undefined ? addedNode(val, ftype) : generalCreated(undefined, val, ftype, childSkip);
+      }
+    } else {
+      c = childSkip === undefined ? addedNode(val, ftype) : generalCreated(undefined, val, ftype, childSkip);
+    }
+    if (c === null) continue;
+    out ??= {};
+    out[key] = c;
+  }
+  return out ?? null;
+}
+
+/** compare(null, v) for a required list or map field, as the added/modified node. */
+function createdFromNull(v: unknown, type: TypeRef): FieldsNode | null {
+  const atom = type.atom;
+  if (Array.isArray(v) && atom.list && !atom.map && !atom.scalar) {
+    if (atom.list.atomic || v.length === 0) return {};
+    return addedItems(atom.list, v, false) ?? null;
+  }
+  if (isObj(v) && atom.map && !atom.list && !atom.scalar) {
+    const map = atom.map;
+    if (map.atomic || isEmptyObj(v)) return {};
+    return addedEntries(map, v, false);
+  }
+  return generalCreated(null, v, type, undefined);
+}
+
+/** The node of a value compared against nothing: itself and everything inside it are added. */
+function addedNode(v: unknown, type: TypeRef): FieldsNode {
+  if (v === null || typeof v !== 'object') return {};
+  if (Array.isArray(v)) {
+    const list = type.atom.list;
+    if (!list || list.atomic || v.length === 0) return {};
+    return addedItems(list, v, true) ?? {};
+  }
+  const map = type.atom.map;
+  if (!map || map.atomic) return {};
+  return addedEntries(map, v as Obj, true) ?? {};
+}
+
+function addedEntries(map: MapDef, v: Obj, member: boolean): FieldsNode | null {
+  const keys = Object.keys(v);
+  if (keys.length === 0) return null;
+  if (keys.length > 1) keys.sort();
+  const out: FieldsNode = {};
+  if (member) out['.'] = {};
+  const structured = map.fields.size > 0;
+  for (const k of keys) {
+    const field = structured ? map.fields.get(k) : undefined;
+    out[field?.key ?? `f:${k}`] = addedNode(v[k], field?.type ?? map.elem);
+  }
+  return out;
+}
+
+function addedItems(list: ListDef, items: unknown[], member: boolean): FieldsNode | undefined {
+  const byId = new Map<string, FieldsNode | undefined>();
+  const first = new Map<string, unknown>();
+  for (const item of items) {
+    const id = itemKey(list, item);
+    if (id === undefined) continue;
+    if (first.has(id)) byId.set(id, {});
+    else {
+      first.set(id, item);
+      byId.set(id, undefined);
+    }
+  }
+  if (byId.size === 0) return undefined;
+  const out: FieldsNode = {};
+  if (member) out['.'] = {};
+  for (const id of sortedKeys([...byId.keys()]))
+    out[id] = byId.get(id) ?? addedNode(first.get(id), list.elem);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,10 +604,9 @@ interface MergeState {
   out: unknown;
 }
 
-function mergeWalk(l: unknown, r: unknown, type: TypeRef, path: PathElement[], errs: string[]): unknown {
-  const atom = type.atom;
-  const al = deduce(atom, l);
-  const ar = deduce(atom, r);
+function mergeWalk(l: unknown, r: unknown, type: TypeRef, path: Step[], errs: string[]): unknown {
+  const al = type.deduce(l);
+  const ar = type.deduce(r);
   const state: MergeState = { inLeaf: false, out: undefined };
   if (r === undefined) mergeAtom(al, l, r, path, errs, state);
   else if (l === undefined || sameAtom(al, ar)) mergeAtom(ar, l, r, path, errs, state);
@@ -370,35 +627,39 @@ function mergeAtom(
   atom: Atom,
   l: unknown,
   r: unknown,
-  path: PathElement[],
+  path: Step[],
   errs: string[],
   state: MergeState,
 ): void {
   if (atom.map) {
+    const map = atom.map;
     const lm = isObj(l) ? l : undefined;
     const rm = isObj(r) ? r : undefined;
-    const empty = (!lm || Object.keys(lm).length === 0) && (!rm || Object.keys(rm).length === 0);
-    if (atom.map.atomic || empty) {
+    if (map.atomic || ((!lm || isEmptyObj(lm)) && (!rm || isEmptyObj(rm)))) {
       mergeLeaf(l, r, state);
       return;
     }
     const out: Obj = {};
-    const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
-    keys.delete('__proto__');
-    for (const k of keys) {
-      path.push(fieldElement(k));
-      const v = mergeWalk(get(lm, k), get(rm, k), atom.map.fields.get(k)?.type ?? atom.map.elem, path, errs);
+    let any = false;
+    const one = (k: string, lv: unknown, rv: unknown): void => {
+      if (k === '__proto__') return;
+      path.push(fieldKey(map, k));
+      const v = mergeWalk(lv, rv, fieldType(map, k), path, errs);
       path.pop();
-      if (v !== undefined) out[k] = v;
-    }
-    if (Object.keys(out).length > 0) state.out = out;
+      if (v !== undefined) {
+        out[k] = v;
+        any = true;
+      }
+    };
+    if (lm) for (const k in lm) one(k, lm[k], rm ? own(rm, k) : undefined);
+    if (rm) for (const k in rm) if (lm === undefined || !Object.hasOwn(lm, k)) one(k, undefined, rm[k]);
+    if (any) state.out = out;
   } else if (atom.scalar) {
     mergeLeaf(l, r, state);
   } else if (atom.list) {
     const ll = Array.isArray(l) ? l : undefined;
     const rl = Array.isArray(r) ? r : undefined;
-    const empty = (!ll || ll.length === 0) && (!rl || rl.length === 0);
-    if (atom.list.atomic || empty) {
+    if (atom.list.atomic || ((!ll || ll.length === 0) && (!rl || rl.length === 0))) {
       mergeLeaf(l, r, state);
       return;
     }
@@ -408,8 +669,8 @@ function mergeAtom(
 }
 
 interface Indexed {
-  pes: PathElement[];
   ids: string[];
+  items: unknown[];
   /** Item by element id; a duplicated live element reads as null. */
   observed: Map<string, unknown>;
 }
@@ -418,31 +679,32 @@ function indexForMerge(
   list: ListDef,
   items: readonly unknown[],
   allowDuplicates: boolean,
-  path: PathElement[],
+  path: Step[],
   errs: string[],
 ): Indexed {
-  const r: Indexed = { pes: [], ids: [], observed: new Map() };
+  const r: Indexed = { ids: [], items: [], observed: new Map() };
   items.forEach((item, i) => {
-    let pe: PathElement;
-    try {
-      pe = elementOf(list, item);
-    } catch (e) {
-      if (!(e instanceof ElementError)) throw e;
-      errs.push(`${pathString(path)}: element ${i}: ${e.message}`);
-      return;
+    let id = itemKey(list, item);
+    if (id === undefined) {
+      try {
+        id = serializeElement(elementOf(list, item));
+      } catch (e) {
+        if (!(e instanceof ElementError)) throw e;
+        errs.push(`${stepsPath(path)}: element ${i}: ${e.message}`);
+        return;
+      }
     }
-    const id = serializeElement(pe);
     if (r.observed.has(id)) {
       if (!allowDuplicates) {
-        errs.push(`${pathString(path)}: duplicate entries for key ${pathString([pe])}`);
+        errs.push(`${stepsPath(path)}: duplicate entries for key ${stepsPath([{ list, item }])}`);
         return;
       }
       r.observed.set(id, null);
     } else {
       r.observed.set(id, item);
     }
-    r.pes.push(pe);
     r.ids.push(id);
+    r.items.push(item);
   });
   return r;
 }
@@ -452,7 +714,7 @@ function mergeListItems(
   list: ListDef,
   ll: unknown[],
   rl: unknown[],
-  path: PathElement[],
+  path: Step[],
   errs: string[],
 ): unknown[] {
   const before = errs.length;
@@ -461,10 +723,11 @@ function mergeListItems(
   if (errs.length > before) return [];
   const out: unknown[] = [];
   const shared = rhs.ids.filter((id) => lhs.observed.has(id));
-  let nextShared = shared.shift();
+  let sharedAt = 0;
+  let nextShared = shared[sharedAt++];
   const mergedRHS = new Set<string>();
-  const item = (lChild: unknown, rChild: unknown, pe: PathElement): void => {
-    path.push(pe);
+  const item = (lChild: unknown, rChild: unknown, named: unknown): void => {
+    path.push({ list, item: named });
     const v = mergeWalk(lChild, rChild, list.elem, path, errs);
     path.pop();
     if (v !== undefined) out.push(v);
@@ -476,10 +739,10 @@ function mergeListItems(
       const id = lhs.ids[li]!;
       if (id === rhs.ids[ri]) {
         mergedRHS.add(id);
-        item(lhs.observed.get(id), rhs.observed.get(id), lhs.pes[li]!);
+        item(lhs.observed.get(id), rhs.observed.get(id), lhs.items[li]);
         li++;
         ri++;
-        nextShared = shared.shift();
+        nextShared = shared[sharedAt++];
         continue;
       }
       if (rhs.observed.has(id) && nextShared !== undefined && nextShared !== id) {
@@ -490,7 +753,7 @@ function mergeListItems(
     if (li < lhs.ids.length) {
       const id = lhs.ids[li]!;
       if (!rhs.observed.has(id)) {
-        item(ll[li], undefined, lhs.pes[li]!);
+        item(ll[li], undefined, lhs.items[li]);
         li++;
         continue;
       } else if (mergedRHS.has(id)) {
@@ -500,9 +763,9 @@ function mergeListItems(
     if (ri < rhs.ids.length) {
       const id = rhs.ids[ri]!;
       mergedRHS.add(id);
-      item(lhs.observed.get(id), rhs.observed.get(id), rhs.pes[ri]!);
+      item(lhs.observed.get(id), rhs.observed.get(id), rhs.items[ri]);
       ri++;
-      if (nextShared !== undefined && nextShared === id) nextShared = shared.shift();
+      if (nextShared !== undefined && nextShared === id) nextShared = shared[sharedAt++];
     }
   }
   return out;
@@ -511,29 +774,35 @@ function mergeListItems(
 // ---------------------------------------------------------------------------------------------
 // Removal.
 
-function isEmptyContainer(v: unknown): boolean {
-  return (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0);
-}
-
 /**
  * A copy of `v` without the fields in `toRemove`: a member removes the whole field or element, a
  * child set removes inside it. A map or list emptied by the removal is dropped from its parent.
  */
 export function removeItems(v: unknown, toRemove: FieldSet, type: TypeRef): unknown {
-  if (toRemove.isEmpty()) return v;
-  const atom = deduce(type.atom, v);
+  return removeNode(v, toRemove.node, type);
+}
+
+function hasKids(n: FieldsNode): boolean {
+  for (const k in n) if (k !== '.') return true;
+  return false;
+}
+
+function removeNode(v: unknown, rm: FieldsNode, type: TypeRef): unknown {
+  if (!hasKids(rm)) return v;
+  const atom = type.deduce(v);
   if (atom.map) {
-    if (!isObj(v) || atom.map.atomic) return v;
+    const map = atom.map;
+    if (!isObj(v) || map.atomic) return v;
     const out: Obj = {};
     for (const [k, val] of Object.entries(v)) {
-      const pe = fieldElement(k);
-      if (toRemove.hasMember(pe) || k === '__proto__') continue;
-      const sub = toRemove.withPrefix(pe);
-      if (sub.isEmpty()) {
-        out[k] = val;
+      if (k === '__proto__') continue;
+      const sub = rm[fieldKey(map, k)];
+      if (sub === undefined || !hasKids(sub)) {
+        if (sub === undefined || !isMemberNode(sub)) out[k] = val;
         continue;
       }
-      const nv = removeItems(val, sub, atom.map.fields.get(k)?.type ?? atom.map.elem);
+      if (isMemberNode(sub)) continue;
+      const nv = removeNode(val, sub, fieldType(map, k));
       if (!isEmptyContainer(nv) || isEmptyContainer(val)) out[k] = nv;
     }
     return out;
@@ -542,14 +811,14 @@ export function removeItems(v: unknown, toRemove: FieldSet, type: TypeRef): unkn
   const list = atom.list;
   const out: unknown[] = [];
   for (const item of v) {
-    const pe = tryElementOf(list, item);
-    if (!pe) {
+    const id = itemKey(list, item);
+    const sub = id === undefined ? undefined : rm[id];
+    if (sub === undefined) {
       out.push(item);
       continue;
     }
-    if (toRemove.hasMember(pe)) continue;
-    const sub = toRemove.withPrefix(pe);
-    out.push(sub.isEmpty() ? item : removeItems(item, sub, list.elem));
+    if (isMemberNode(sub)) continue;
+    out.push(hasKids(sub) ? removeNode(item, sub, list.elem) : item);
   }
   return out;
 }
@@ -559,21 +828,35 @@ export function removeItems(v: unknown, toRemove: FieldSet, type: TypeRef): unkn
  * set removes those fields entirely (upstream's EnsureNamedFieldsAreMembers).
  */
 export function ensureNamedFieldsAreMembers(set: FieldSet, type: TypeRef | undefined): FieldSet {
+  return FieldSet.fromNode(namedMembers(set.node, type, undefined));
+}
+
+function namedMembers(n: FieldsNode, type: TypeRef | undefined, member: boolean | undefined): FieldsNode {
   const atom = type?.atom;
-  const members = [...set.memberEntries()];
-  const children: { pe: PathElement; set: FieldSet }[] = [];
-  for (const c of set.childEntries()) {
+  const out: FieldsNode = {};
+  if (member) out['.'] = {};
+  let changed = member !== undefined && member !== isMemberNode(n);
+  for (const k in n) {
+    if (k === '.') continue;
+    const c = n[k]!;
+    if (!hasKids(c)) {
+      out[k] = c;
+      continue;
+    }
     let childType: TypeRef | undefined;
-    if (c.pe.kind === 'field' && atom?.map) {
-      const field = atom.map.fields.get(c.pe.name);
-      if (field) members.push(c.pe);
+    let named = false;
+    if (k.startsWith('f:') && atom?.map) {
+      const field = atom.map.fields.get(k.slice(2));
+      named = field !== undefined;
       childType = field?.type ?? atom.map.elem;
-    } else if (c.pe.kind === 'key' && atom?.list) {
+    } else if (k.startsWith('k:') && atom?.list) {
       childType = atom.list.elem;
     }
-    children.push({ pe: c.pe, set: ensureNamedFieldsAreMembers(c.set, childType) });
+    const nc = namedMembers(c, childType, named || isMemberNode(c));
+    if (nc !== c) changed = true;
+    out[k] = nc;
   }
-  return FieldSet.build(members, children);
+  return changed ? out : n;
 }
 
 /**

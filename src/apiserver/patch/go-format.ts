@@ -43,12 +43,14 @@ export function goTypeName(v: unknown): string {
   return 'map[string]interface {}';
 }
 
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
 /** A string as encoding/json writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped. */
 export function goJSONString(s: string): string {
-  return JSON.stringify(s).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const json = JSON.stringify(s);
+  if (!HTML_UNSAFE.test(json)) return json;
+  return json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** encoding/json's output for a decoded value: map keys sorted, HTML characters escaped. */
