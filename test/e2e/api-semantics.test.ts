@@ -233,6 +233,31 @@ describe('watch', () => {
     }
   });
 
+  test('a selector watch sees objects entering as ADDED and leaving as DELETED', async () => {
+    const ns = await namespace('sem-watch-selector');
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    const w = await watch(`${cmPath(ns)}?watch=true&labelSelector=app%3Dx`);
+    try {
+      await configMap(ns, 'a', { app: 'x' });
+      await configMap(ns, 'other', { app: 'y' });
+      await ok('PATCH', cmPath(ns, 'a'), { metadata: { labels: { app: 'y' } } }, merge);
+      await ok('PATCH', cmPath(ns, 'other'), { metadata: { labels: { app: 'x' } } }, merge);
+      await ok('PATCH', cmPath(ns, 'other'), { data: { k: 'v' } }, merge);
+      await ok('DELETE', cmPath(ns, 'other'));
+      const events = await w.waitFor(5);
+      assert.deepEqual(brief(events), [
+        'ADDED a',
+        'DELETED a',
+        'ADDED other',
+        'MODIFIED other',
+        'DELETED other',
+      ]);
+      assert.deepEqual(events[1]!.object['metadata']['labels'], { app: 'y' }, 'the object as it left');
+    } finally {
+      w.close();
+    }
+  });
+
   test('allowWatchBookmarks brings BOOKMARK events carrying only the resourceVersion', async () => {
     const ns = await namespace('sem-watch-bookmark');
     const other = await namespace('sem-watch-bookmark-other');
