@@ -82,12 +82,16 @@ function request(base: URL, method: string, path: string, body?: string): Promis
         port: base.port,
         method,
         path,
-        headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
+        headers: body
+          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+          : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolveReply({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolveReply({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
       },
     );
     req.on('error', reject);
@@ -111,10 +115,14 @@ function baseline(dir: string): { perRow: number } {
 
 async function startSkiff(dataDir: string): Promise<{ child: ChildProcess; url: URL; coldStartMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
-    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/cli/main.js'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0'],
+    {
+      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const url = await new Promise<URL>((resolveUrl, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
@@ -160,7 +168,12 @@ async function createPods(url: URL, ns: string, from: number, to: number): Promi
   return latencies.sort((a, b) => a - b);
 }
 
-async function gets(url: URL, ns: string, count: number, seconds: number): Promise<{ n: number; lat: number[] }> {
+async function gets(
+  url: URL,
+  ns: string,
+  count: number,
+  seconds: number,
+): Promise<{ n: number; lat: number[] }> {
   const lat: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   let n = 0;
@@ -189,7 +202,12 @@ async function watchFanout(url: URL, ns: string, count: number, changes: number)
   await new Promise<void>((allOpen) => {
     for (let w = 0; w < count; w++) {
       const req = http.request(
-        { agent, host: url.hostname, port: url.port, path: `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${rv}` },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${rv}`,
+        },
         (res) => {
           if (++open === count) allOpen();
           let buf = '';
@@ -199,7 +217,8 @@ async function watchFanout(url: URL, ns: string, count: number, changes: number)
             while ((nl = buf.indexOf('\n')) >= 0) {
               const line = buf.slice(0, nl);
               buf = buf.slice(nl + 1);
-              const name = (JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata.name;
+              const name = (JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata
+                .name;
               const wait = waiting.get(name);
               if (wait) {
                 delays.push(performance.now() - wait.sent);
@@ -219,7 +238,12 @@ async function watchFanout(url: URL, ns: string, count: number, changes: number)
     const done = new Promise<void>((resolveDone) => {
       waiting.set(name, { sent: performance.now(), pending: count, resolve: resolveDone });
     });
-    const r = await request(url, 'POST', `/api/v1/namespaces/${ns}/configmaps`, JSON.stringify({ metadata: { name }, data: { k: 'v' } }));
+    const r = await request(
+      url,
+      'POST',
+      `/api/v1/namespaces/${ns}/configmaps`,
+      JSON.stringify({ metadata: { name }, data: { k: 'v' } }),
+    );
     if (r.status !== 201) throw new Error(`fan-out create: ${r.status}`);
     await done;
   }
@@ -236,7 +260,9 @@ async function main(): Promise<void> {
     console.log(line);
   };
   try {
-    console.log(`bench:api  pods=${PODS} clients=${CLIENTS} watchers=${WATCHERS}  (${new Date().toISOString()})`);
+    console.log(
+      `bench:api  pods=${PODS} clients=${CLIENTS} watchers=${WATCHERS}  (${new Date().toISOString()})`,
+    );
     const base = baseline(dir);
     report('raw SQLite 2 KB writes, one txn per row', rate(base.perRow, 1));
 
@@ -256,18 +282,27 @@ async function main(): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid!) - cpu0;
     const creates = createCount / secs;
-    report(`pod creates over HTTP, ${CLIENTS} clients`, `${rate(createCount, secs)} (${((creates / base.perRow) * 100).toFixed(0)} % of raw SQLite)`);
+    report(
+      `pod creates over HTTP, ${CLIENTS} clients`,
+      `${rate(createCount, secs)} (${((creates / base.perRow) * 100).toFixed(0)} % of raw SQLite)`,
+    );
     report('  create latency p50 / p99', `${ms(pct(lat, 50))} / ${ms(pct(lat, 99))}`);
     report('  server CPU per create', `${((cpu / createCount) * 1e6).toFixed(0)} µs`);
 
     if (PODS > warm + createCount) {
       const t1 = performance.now();
       await createPods(url, ns, warm + createCount, PODS);
-      report(`  filled to ${PODS.toLocaleString('en-US')} pods`, `${((performance.now() - t1) / 1000).toFixed(1)} s more`);
+      report(
+        `  filled to ${PODS.toLocaleString('en-US')} pods`,
+        `${((performance.now() - t1) / 1000).toFixed(1)} s more`,
+      );
     }
 
     const g = await gets(url, ns, PODS, 5);
-    report(`gets over HTTP, ${CLIENTS} clients`, `${rate(g.n, 5)} (p50 ${ms(pct(g.lat, 50))}, p99 ${ms(pct(g.lat, 99))})`);
+    report(
+      `gets over HTTP, ${CLIENTS} clients`,
+      `${rate(g.n, 5)} (p50 ${ms(pct(g.lat, 50))}, p99 ${ms(pct(g.lat, 99))})`,
+    );
 
     const listLat: number[] = [];
     let listed = 0;
@@ -278,7 +313,10 @@ async function main(): Promise<void> {
       listed = (JSON.parse(r.body) as { items: unknown[] }).items.length;
     }
     listLat.sort((a, b) => a - b);
-    report(`LIST by label of ${PODS.toLocaleString('en-US')} pods (${listed} match)`, `p50 ${ms(pct(listLat, 50))}, p99 ${ms(pct(listLat, 99))}`);
+    report(
+      `LIST by label of ${PODS.toLocaleString('en-US')} pods (${listed} match)`,
+      `p50 ${ms(pct(listLat, 50))}, p99 ${ms(pct(listLat, 99))}`,
+    );
     const fullLat: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
@@ -289,7 +327,10 @@ async function main(): Promise<void> {
     report('LIST first page (limit=500) of all pods', `p50 ${ms(pct(fullLat, 50))}`);
 
     const fan = await watchFanout(url, ns, WATCHERS, 10);
-    report(`watch delivery to ${WATCHERS} watchers (10 changes)`, `p50 ${ms(pct(fan, 50))}, p99 ${ms(pct(fan, 99))}`);
+    report(
+      `watch delivery to ${WATCHERS} watchers (10 changes)`,
+      `p50 ${ms(pct(fan, 50))}, p99 ${ms(pct(fan, 99))}`,
+    );
     report('RSS with data loaded', `${rssMb(child.pid!).toFixed(0)} MB`);
 
     child.kill('SIGTERM');

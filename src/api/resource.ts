@@ -39,7 +39,7 @@ export interface TableColumn {
   /** 0 for the default view, 1 for columns shown only with -o wide. */
   priority: number;
   /** The cell for one object; `now` is the time the table is rendered (for ages). */
-  cell(obj: KubeObject, now: Date): string | number | boolean | null;
+  cell: (obj: KubeObject, now: Date) => string | number | boolean | null;
 }
 
 /** Context handed to the strategy hooks. */
@@ -91,17 +91,17 @@ export interface ResourceDef {
   nameValidation?: 'dns1123Subdomain' | 'dns1123Label' | 'pathSegment';
 
   /** Upstream's SetDefaults for the kind (and everything it contains); mutates `obj`. */
-  defaults?(obj: KubeObject): void;
+  defaults?: (obj: KubeObject) => void;
   /** Strategy PrepareForCreate: e.g. set the initial pod phase. Runs after defaults and name generation. */
-  prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
+  prepareForCreate?: (obj: KubeObject, ctx: StrategyContext) => void;
   /** Strategy PrepareForUpdate: kind-specific extras (status is kept generically). Runs after defaults and the generic generation bump. */
-  prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  prepareForUpdate?: (obj: KubeObject, old: KubeObject, ctx: StrategyContext) => void;
   /** Validation on create, after defaulting. Metadata (name, labels, annotations) is validated generically. */
-  validateCreate?(obj: KubeObject): FieldError[];
+  validateCreate?: (obj: KubeObject) => FieldError[];
   /** Validation on update (including immutable fields), after defaulting. */
-  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  validateUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
   /** Validation of a write through /status. Defaults to validateUpdate. */
-  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  validateStatusUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
 
   /**
    * Whether a create drops the client's `status` (upstream strategies reset it for most kinds with a status
@@ -122,15 +122,15 @@ export interface ResourceDef {
    * Graceful deletion: given the object and the requested grace period (undefined when none was asked),
    * returns the grace period to use, or 0 for immediate deletion. Absent: immediate deletion.
    */
-  gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+  gracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
 
   /**
    * Called when a delete finds the object must wait (grace period, finalizers, or `deletionBlocked`), right
    * after deletionTimestamp is set; e.g. a Namespace turns its phase to Terminating.
    */
-  beforeDelete?(obj: KubeObject, ctx: StrategyContext): void;
+  beforeDelete?: (obj: KubeObject, ctx: StrategyContext) => void;
   /** Whether something besides metadata.finalizers keeps the object (a Namespace's spec.finalizers). */
-  deletionBlocked?(obj: KubeObject): boolean;
+  deletionBlocked?: (obj: KubeObject) => boolean;
 
   /** Columns of the Table; absent means NAME and AGE. */
   table?: TableColumn[];
@@ -138,7 +138,7 @@ export interface ResourceDef {
    * Field selector values beyond metadata.name and metadata.namespace, which every
    * resource supports. Keys are the selectable field paths (e.g. 'spec.nodeName').
    */
-  selectableFields?(obj: KubeObject): Record<string, string>;
+  selectableFields?: (obj: KubeObject) => Record<string, string>;
 }
 
 export function listKindOf(def: ResourceDef): string {

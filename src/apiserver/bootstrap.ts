@@ -43,7 +43,11 @@ async function ensure(
 
 export async function bootstrap(registry: ResourceRegistry, opts: BootstrapOptions): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
-    await ensure(registry, opts.log, '', 'Namespace', '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await ensure(registry, opts.log, '', 'Namespace', '', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
   }
   for (const pc of systemPriorityClasses) {
     await ensure(registry, opts.log, 'scheduling.k8s.io', 'PriorityClass', '', structuredClone(pc));

@@ -32,7 +32,11 @@ function subresourceInfo(def: ResourceDef, name: string): SubresourceInfo {
     case 'portforward':
       return { ...same, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
     case 'proxy':
-      return { ...same, kind: `${def.kind}ProxyOptions`, verbs: ['create', 'delete', 'get', 'patch', 'update'] };
+      return {
+        ...same,
+        kind: `${def.kind}ProxyOptions`,
+        verbs: ['create', 'delete', 'get', 'patch', 'update'],
+      };
     case 'finalize':
       return { ...same, kind: def.kind, verbs: ['update'] };
     case 'ephemeralcontainers':
@@ -57,7 +61,9 @@ function verbsOf(def: ResourceDef): string[] {
 
 /** A short stable hash, like upstream's storageVersionHash. */
 function storageVersionHash(def: ResourceDef): string {
-  return createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest('base64').slice(0, 11) + '=';
+  return (
+    createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest('base64').slice(0, 11) + '='
+  );
 }
 
 function apiResourceList(defs: readonly ResourceDef[], groupVersion: string): Record<string, unknown> {
@@ -118,7 +124,11 @@ function aggregatedResource(def: ResourceDef): Record<string, unknown> {
 /** Which aggregated-discovery version the Accept header asks for, if any. */
 export function aggregatedDiscoveryVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
   for (const mt of parseMediaTypes(accept)) {
-    if (mt.type === 'application/json' && mt.params['g'] === 'apidiscovery.k8s.io' && mt.params['as'] === 'APIGroupDiscoveryList') {
+    if (
+      mt.type === 'application/json' &&
+      mt.params['g'] === 'apidiscovery.k8s.io' &&
+      mt.params['as'] === 'APIGroupDiscoveryList'
+    ) {
       const v = mt.params['v'];
       if (v === 'v2' || v === 'v2beta1') return v;
     }
@@ -143,7 +153,8 @@ export class Discovery {
         const gv = apiVersionOf({ group: g.name, version: v });
         this.gvLists.set(gv, JSON.stringify(apiResourceList(registry.resourcesOf(g.name, v), gv)));
       }
-      if (g.name) this.groupDocs.set(g.name, JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g) }));
+      if (g.name)
+        this.groupDocs.set(g.name, JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g) }));
     }
     this.groupList = JSON.stringify({
       kind: 'APIGroupList',

@@ -60,7 +60,8 @@ function invalidContinue(detail: string): StatusError {
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
+  if (!/^-?\d+$/.test(v))
+    throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}: must be an integer`);
   return Number(v);
 }
 
@@ -167,7 +168,8 @@ export function parseListOptions(
       labelsEverything && fieldsEverything
         ? () => true
         : (e: CacheEntry) =>
-            (labelsEverything || labelSel.matches(e.labels)) && (fieldsEverything || fieldSel.matches(e.fields)),
+            (labelsEverything || labelSel.matches(e.labels)) &&
+            (fieldsEverything || fieldSel.matches(e.fields)),
   };
 
   const limit = intParam(q, 'limit') ?? 0;

@@ -8,7 +8,10 @@ describe('negotiateOutput', () => {
     ['application/json', 'json'],
     ['application/json, */*', 'json'],
     ['application/vnd.kubernetes.protobuf,application/json', 'json'],
-    ['application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json', 'table'],
+    [
+      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      'table',
+    ],
     ['application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json', 'metadata'],
     ['application/yaml', 'json'],
     ['application/json;as=Unknown;v=v1;g=meta.k8s.io,application/json', 'json'],
@@ -17,7 +20,10 @@ describe('negotiateOutput', () => {
     it(String(accept), () => assert.equal(negotiateOutput(accept, null).kind, want));
   }
   it('refuses protobuf-only clients with 406', () => {
-    assert.throws(() => negotiateOutput('application/vnd.kubernetes.protobuf', null), (e: unknown) => (e as { code: number }).code === 406);
+    assert.throws(
+      () => negotiateOutput('application/vnd.kubernetes.protobuf', null),
+      (e: unknown) => (e as { code: number }).code === 406,
+    );
   });
   it('honours includeObject for tables', () => {
     const f = negotiateOutput('application/json;as=Table;v=v1;g=meta.k8s.io', 'Object');

@@ -65,13 +65,7 @@ export function negotiateOutput(accept: string | undefined, includeObjectParam: 
 
 /** The request body encodings the server decodes. */
 export type BodyKind =
-  | 'json'
-  | 'yaml'
-  | 'protobuf'
-  | 'json-patch'
-  | 'merge-patch'
-  | 'strategic-merge-patch'
-  | 'apply-patch';
+  'json' | 'yaml' | 'protobuf' | 'json-patch' | 'merge-patch' | 'strategic-merge-patch' | 'apply-patch';
 
 /** Maps a Content-Type header to a body kind; undefined when unsupported. */
 export function bodyKindOf(contentType: string | undefined): BodyKind | undefined {

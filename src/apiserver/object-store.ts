@@ -23,7 +23,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/
 import { isStorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { type Clock, rfc3339 } from '../util/clock.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './admission/types.js';
-import type { CacheEntry, WatchCache } from './watch-cache.js';
+import { type CacheEntry, WatchCache } from './watch-cache.js';
 
 /** Records which manager owns which fields on ordinary (non-apply) writes. */
 export interface FieldTracker {
@@ -44,7 +44,9 @@ export interface FieldTracker {
 
 export interface ObjectStoreDeps {
   store: Store;
-  cache: WatchCache;
+  /** Events kept by the resource's watch cache for watches that resume from older revisions. */
+  watchHistorySize?: number;
+  onCacheError?: (err: unknown) => void;
   clock: Clock;
   admission: readonly AdmissionPlugin[];
   fieldTracker?: FieldTracker;
@@ -120,7 +122,14 @@ export class ObjectStore {
     this.prefix = prefix;
     this.apiVersion = apiVersionOf(def);
     this.store = deps.store;
-    this.cache = deps.cache;
+    this.cache = new WatchCache({
+      store: deps.store,
+      prefix,
+      decode: (kv) => this.decodeForCache(kv),
+      indexedFields: def.indexedFields,
+      historySize: deps.watchHistorySize,
+      onError: deps.onCacheError,
+    });
     this.clock = deps.clock;
     this.admission = deps.admission;
     this.fieldTracker = deps.fieldTracker;
@@ -376,7 +385,9 @@ export class ObjectStore {
         if (!opts.allowCreate) throw notFound(this.gr, name);
         const obj = await tryUpdate(undefined);
         if (obj.metadata.name && obj.metadata.name !== name) {
-          throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+          throw badRequest(
+            `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+          );
         }
         if (this.def.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
           throw namespaceMismatch(obj.metadata.namespace, namespace);
@@ -454,7 +465,8 @@ export class ObjectStore {
     if (strategy) this.def.defaults?.(obj);
     if (this.def.generation) {
       meta.generation = oldMeta.generation ?? 1;
-      if (opts.subresource !== 'status' && this.specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
+      if (opts.subresource !== 'status' && this.specChanged(obj, old))
+        meta.generation = (oldMeta.generation ?? 0) + 1;
     } else {
       delete meta.generation;
     }
@@ -540,7 +552,9 @@ export class ObjectStore {
     if (this.statusFields.length === 0) return [];
     if (subresource === 'status') {
       return Object.keys(obj)
-        .filter((k) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && !this.statusFields.includes(k))
+        .filter(
+          (k) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && !this.statusFields.includes(k),
+        )
         .map((k) => [k]);
     }
     return subresource === '' ? this.statusFields.map((f) => [f]) : [];
@@ -551,10 +565,12 @@ export class ObjectStore {
     if (this.statusFields.length === 0) return;
     if (subresource === 'status') {
       for (const k of Object.keys(obj)) {
-        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k)) delete obj[k];
+        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k))
+          delete obj[k];
       }
       for (const k of Object.keys(old)) {
-        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k)) obj[k] = old[k];
+        if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k))
+          obj[k] = old[k];
       }
       const m = obj.metadata;
       const o = old.metadata;
@@ -586,7 +602,10 @@ export class ObjectStore {
   private alreadyExistsError(name: string, existing: KeyValue | undefined): StatusError {
     const err = alreadyExists(this.gr, name);
     if (!existing || !this.decode(existing).obj.metadata.deletionTimestamp) return err;
-    return new StatusError({ ...err.status, message: `object is being deleted: ${err.status.message ?? ''}` });
+    return new StatusError({
+      ...err.status,
+      message: `object is being deleted: ${err.status.message ?? ''}`,
+    });
   }
 
   /** The encoding used to detect no-op writes: resourceVersion and, unless asked for, managedFields aside. */
@@ -652,7 +671,11 @@ export class ObjectStore {
           updated.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
           changed = true;
         }
-      } else if (grace > 0 || (updated.metadata.finalizers ?? []).length > 0 || this.def.deletionBlocked?.(obj)) {
+      } else if (
+        grace > 0 ||
+        (updated.metadata.finalizers ?? []).length > 0 ||
+        this.def.deletionBlocked?.(obj)
+      ) {
         updated.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
         updated.metadata.deletionGracePeriodSeconds = grace;
         if (this.def.generation) updated.metadata.generation = (meta.generation ?? 0) + 1;

@@ -4,17 +4,47 @@ import { parseRequestInfo } from './request-info.js';
 
 describe('parseRequestInfo', () => {
   const cases: Array<[string, string, boolean, Record<string, string> | 'nonResource']> = [
-    ['GET', '/api/v1/pods', false, { verb: 'list', group: '', version: 'v1', resource: 'pods', namespace: '', name: '' }],
-    ['GET', '/api/v1/namespaces/default/pods', true, { verb: 'watch', namespace: 'default', resource: 'pods' }],
+    [
+      'GET',
+      '/api/v1/pods',
+      false,
+      { verb: 'list', group: '', version: 'v1', resource: 'pods', namespace: '', name: '' },
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/default/pods',
+      true,
+      { verb: 'watch', namespace: 'default', resource: 'pods' },
+    ],
     ['GET', '/api/v1/namespaces/default/pods/p1', false, { verb: 'get', name: 'p1', subresource: '' }],
     ['GET', '/api/v1/namespaces/default/pods/p1/log', false, { verb: 'get', subresource: 'log' }],
     ['POST', '/api/v1/namespaces/default/pods/p1/binding', false, { verb: 'create', subresource: 'binding' }],
     ['GET', '/api/v1/namespaces/default/pods/p1/proxy/a/b', false, { subresource: 'proxy/a/b' }],
     ['GET', '/api/v1/namespaces', false, { verb: 'list', resource: 'namespaces', namespace: '' }],
-    ['GET', '/api/v1/namespaces/ns1', false, { verb: 'get', resource: 'namespaces', name: 'ns1', namespace: '' }],
-    ['PUT', '/api/v1/namespaces/ns1/finalize', false, { verb: 'update', resource: 'namespaces', name: 'ns1', subresource: 'finalize' }],
-    ['PUT', '/api/v1/namespaces/ns1/status', false, { resource: 'namespaces', name: 'ns1', subresource: 'status' }],
-    ['PATCH', '/apis/apps/v1/namespaces/a/deployments/d/scale', false, { verb: 'patch', group: 'apps', subresource: 'scale' }],
+    [
+      'GET',
+      '/api/v1/namespaces/ns1',
+      false,
+      { verb: 'get', resource: 'namespaces', name: 'ns1', namespace: '' },
+    ],
+    [
+      'PUT',
+      '/api/v1/namespaces/ns1/finalize',
+      false,
+      { verb: 'update', resource: 'namespaces', name: 'ns1', subresource: 'finalize' },
+    ],
+    [
+      'PUT',
+      '/api/v1/namespaces/ns1/status',
+      false,
+      { resource: 'namespaces', name: 'ns1', subresource: 'status' },
+    ],
+    [
+      'PATCH',
+      '/apis/apps/v1/namespaces/a/deployments/d/scale',
+      false,
+      { verb: 'patch', group: 'apps', subresource: 'scale' },
+    ],
     ['DELETE', '/apis/apps/v1/namespaces/a/deployments', false, { verb: 'deletecollection' }],
     ['DELETE', '/apis/apps/v1/namespaces/a/deployments/d', false, { verb: 'delete', name: 'd' }],
     ['GET', '/api/v1/watch/namespaces/a/pods', false, { verb: 'watch', namespace: 'a', resource: 'pods' }],
@@ -32,7 +62,8 @@ describe('parseRequestInfo', () => {
         return;
       }
       assert.equal(info.kind, 'resource');
-      for (const [k, v] of Object.entries(want)) assert.equal((info as unknown as Record<string, string>)[k], v, k);
+      for (const [k, v] of Object.entries(want))
+        assert.equal((info as unknown as Record<string, string>)[k], v, k);
     });
   }
 });

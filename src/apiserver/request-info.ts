@@ -2,15 +2,7 @@
 import { badRequest } from '../api/errors.js';
 
 export type RequestVerb =
-  | 'get'
-  | 'list'
-  | 'watch'
-  | 'create'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'deletecollection'
-  | 'connect';
+  'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'connect';
 
 /** A request for a resource: `/api/v1/namespaces/ns/pods/name/status` and the like. */
 export interface ResourceRequestInfo {

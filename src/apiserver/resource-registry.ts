@@ -4,7 +4,6 @@ import type { Store } from '../storage/interface.js';
 import type { Clock } from '../util/clock.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { type FieldTracker, ObjectStore } from './object-store.js';
-import { WatchCache } from './watch-cache.js';
 
 /** Upstream's order of groups in discovery (core first); groups not listed follow alphabetically. */
 const GROUP_ORDER = [
@@ -33,7 +32,7 @@ export interface ResourceRegistryOptions {
   admission: readonly AdmissionPlugin[];
   fieldTracker?: FieldTracker;
   watchHistorySize?: number;
-  onError?(err: unknown): void;
+  onError?: (err: unknown) => void;
 }
 
 export class ResourceRegistry {
@@ -45,21 +44,13 @@ export class ResourceRegistry {
   constructor(opts: ResourceRegistryOptions) {
     for (const def of opts.defs) {
       const prefix = `/registry/${def.group || 'core'}/${def.plural}/`;
-      let os: ObjectStore | undefined;
-      const cache = new WatchCache({
+      const os = new ObjectStore(def, prefix, {
         store: opts.store,
-        prefix,
-        decode: (kv) => os!.decodeForCache(kv),
-        indexedFields: def.indexedFields,
-        historySize: opts.watchHistorySize,
-        onError: opts.onError,
-      });
-      os = new ObjectStore(def, prefix, {
-        store: opts.store,
-        cache,
         clock: opts.clock,
         admission: opts.admission,
         fieldTracker: opts.fieldTracker,
+        watchHistorySize: opts.watchHistorySize,
+        onCacheError: opts.onError,
       });
       this.stores.push(os);
       this.byPath.set(pathKey(def.group, def.version, def.plural), os);
@@ -105,7 +96,8 @@ export class ResourceRegistry {
 
   groupVersions(): string[] {
     const out: string[] = [];
-    for (const g of this.groups) for (const v of g.versions) out.push(apiVersionOf({ group: g.name, version: v }));
+    for (const g of this.groups)
+      for (const v of g.versions) out.push(apiVersionOf({ group: g.name, version: v }));
     return out;
   }
 

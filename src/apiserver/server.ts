@@ -6,7 +6,13 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { internalError, isStatusError, methodNotAllowed, methodNotSupported, pathNotFound } from '../api/errors.js';
+import {
+  internalError,
+  isStatusError,
+  methodNotAllowed,
+  methodNotSupported,
+  pathNotFound,
+} from '../api/errors.js';
 import { openapiV3DocumentJson, openapiV3PathOf, openapiV3Root } from '../api/openapi/index.js';
 import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_RESPONSE, openapiV2Document } from '../api/openapi/v2.js';
 import { allResources } from '../api/resources/index.js';
@@ -24,7 +30,12 @@ import { PodDefaults } from './admission/pod-defaults.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { bootstrap } from './bootstrap.js';
 import { aggregatedContentType, aggregatedDiscoveryVersion, Discovery } from './discovery.js';
-import { DEFAULT_HANDLER_OPTIONS, type HandlerContext, type HandlerOptions, type NodeProxy } from './handlers/context.js';
+import {
+  DEFAULT_HANDLER_OPTIONS,
+  type HandlerContext,
+  type HandlerOptions,
+  type NodeProxy,
+} from './handlers/context.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGet, handleList } from './handlers/read.js';
 import {
@@ -43,7 +54,14 @@ import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { queryBool } from './list-options.js';
 import { instrumentStore } from './instrumented-store.js';
-import { type ApiRequest, type ApiResponse, httpRequest, httpResponse, writeError, writeJson } from './transport.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  httpRequest,
+  httpResponse,
+  writeError,
+  writeJson,
+} from './transport.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -96,8 +114,9 @@ export class ApiServer {
     this.options = opts;
     const clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? pino({ level: 'silent' });
-    let registry: ResourceRegistry | undefined;
-    const lookup = (group: string, kind: string): ObjectStore | undefined => registry?.forKind(group, kind);
+    // Admission plugins look resources up lazily, once the registry below exists.
+    const lookup = (group: string, kind: string): ObjectStore | undefined =>
+      this.registry.forKind(group, kind);
     const admission: AdmissionPlugin[] = [
       new NamespaceLifecycle(() => lookup('', 'Namespace')),
       new PodDefaults(lookup),
@@ -107,7 +126,7 @@ export class ApiServer {
       }),
     ];
     this.metrics = createMetrics(() => this.registry.watcherCount);
-    registry = new ResourceRegistry({
+    const registry = new ResourceRegistry({
       defs: opts.resources ?? allResources,
       store: instrumentStore(opts.store, this.metrics.storageDuration),
       clock,
@@ -157,9 +176,12 @@ export class ApiServer {
 
   /** Starts serving HTTP; resolves with the bound address. */
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
-    const server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-      this.serveHttp(req, res);
-    });
+    const server = createServer(
+      { keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 },
+      (req, res) => {
+        this.serveHttp(req, res);
+      },
+    );
     server.keepAliveTimeout = 65_000;
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -214,7 +236,14 @@ export class ApiServer {
     const startNs = process.hrtime.bigint();
     this.inFlight++;
     // Labels as upstream's apiserver_request_total: canonical upper-case verb, group/version/resource/subresource, scope.
-    const labels = { verb: req.method.toUpperCase(), group: '', version: '', resource: '', subresource: '', scope: '' };
+    const labels = {
+      verb: req.method.toUpperCase(),
+      group: '',
+      version: '',
+      resource: '',
+      subresource: '',
+      scope: '',
+    };
     let code = 200;
     const wrapped: ApiResponse = {
       writeHead: (status, headers) => {
@@ -259,7 +288,10 @@ export class ApiServer {
       if (labels.verb !== 'WATCH') this.metrics.requestDuration.observe(labels, seconds);
       if (this.log.isLevelEnabled('debug')) {
         const { verb, resource } = labels;
-        this.log.debug({ verb, method: req.method, path: req.path, resource, code, ms: seconds * 1000 }, 'request');
+        this.log.debug(
+          { verb, method: req.method, path: req.path, resource, code, ms: seconds * 1000 },
+          'request',
+        );
       }
     }
   }
@@ -275,7 +307,10 @@ export class ApiServer {
       case 'livez':
       case 'readyz': {
         const ok = p0 === 'livez' ? true : this.started && !this.stopping;
-        res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.writeHead(ok ? 200 : 500, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+        });
         res.end(ok ? 'ok' : `[-]${p0} failed: ${this.stopping ? 'shutting down' : 'starting'}\n`);
         return;
       }
@@ -310,10 +345,16 @@ export class ApiServer {
         if (p1 === 'v3') {
           const defs = this.registry.stores.map((s) => s.def);
           if (parts.length === 2) {
-            return writeJson(res, 200, openapiV3Root(this.registry.groupVersions(), defs), { 'Cache-Control': 'no-cache, private' });
+            return writeJson(res, 200, openapiV3Root(this.registry.groupVersions(), defs), {
+              'Cache-Control': 'no-cache, private',
+            });
           }
           const gv = parts[2] === 'api' ? p3 : parts.length === 5 ? `${p3}/${parts[4]}` : undefined;
-          if (gv && this.registry.groupVersions().includes(gv) && openapiV3PathOf(gv) === parts.slice(2).join('/')) {
+          if (
+            gv &&
+            this.registry.groupVersions().includes(gv) &&
+            openapiV3PathOf(gv) === parts.slice(2).join('/')
+          ) {
             const doc = openapiV3DocumentJson(gv, defs);
             const immutable = req.query.get('hash') === doc.hash;
             return writeJson(res, 200, doc.json, {
@@ -349,7 +390,9 @@ export class ApiServer {
       res.end(this.discovery.aggregatedList(core, aggregated));
       return;
     }
-    writeJson(res, 200, core ? this.discovery.apiVersions(this.address) : this.discovery.apiGroupList(), { Vary: 'Accept' });
+    writeJson(res, 200, core ? this.discovery.apiVersions(this.address) : this.discovery.apiGroupList(), {
+      Vary: 'Accept',
+    });
   }
 
   private async handleResource(req: ApiRequest, res: ApiResponse, info: ResourceRequestInfo): Promise<void> {

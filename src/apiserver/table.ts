@@ -27,7 +27,11 @@ export function columnsOf(def: ResourceDef): readonly TableColumn[] {
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-function partialMetadata(obj: KubeObject, version: string, dropManagedFields: boolean): Record<string, unknown> {
+function partialMetadata(
+  obj: KubeObject,
+  version: string,
+  dropManagedFields: boolean,
+): Record<string, unknown> {
   let metadata = obj.metadata;
   if (dropManagedFields && metadata.managedFields) {
     const { managedFields: _mf, ...rest } = metadata;

@@ -120,7 +120,12 @@ export function httpResponse(res: ServerResponse): ApiResponse {
 }
 
 /** Writes a JSON body with the status code. */
-export function writeJson(res: ApiResponse, status: number, body: unknown, extraHeaders?: Record<string, string>): void {
+export function writeJson(
+  res: ApiResponse,
+  status: number,
+  body: unknown,
+  extraHeaders?: Record<string, string>,
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', ...extraHeaders });
   res.end(text);

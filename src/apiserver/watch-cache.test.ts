@@ -82,7 +82,11 @@ describe('WatchCache', () => {
     assert.deepEqual(names(labelFilter('app', 'x')), ['p1', 'p3']);
     assert.deepEqual(names(labelFilter('app', 'x', 'b')), ['p3']);
     assert.deepEqual(
-      names({ namespace: '', equalities: [['field', 'spec.nodeName', 'n1']], matches: (e) => e.fields['spec.nodeName'] === 'n1' }),
+      names({
+        namespace: '',
+        equalities: [['field', 'spec.nodeName', 'n1']],
+        matches: (e) => e.fields['spec.nodeName'] === 'n1',
+      }),
       ['p1', 'p3'],
     );
     assert.deepEqual(names(labelFilter('app', 'none')), []);
@@ -116,7 +120,9 @@ describe('WatchCache', () => {
     await store.delete(`${PREFIX}a/p2`);
     await settle(cache, store);
     assert.deepEqual(seen, ['ADDED:p1', 'ADDED:p2', 'DELETED:p1', 'DELETED:p2']);
-    const replay = cache.eventsSince(start, labelFilter('app', 'x')).map((e) => `${e.type}:${e.entry.obj.metadata.name}`);
+    const replay = cache
+      .eventsSince(start, labelFilter('app', 'x'))
+      .map((e) => `${e.type}:${e.entry.obj.metadata.name}`);
     assert.deepEqual(replay, seen);
     const deleted = cache.eventsSince(start, all).at(-1)!;
     assert.equal(deleted.type, 'DELETED');
@@ -166,10 +172,26 @@ describe('translate', () => {
   const cases: Array<[string, CacheEvent, string | undefined]> = [
     ['added matching', { type: 'ADDED', entry: entry({ app: 'x' }), prev: undefined, rev: 1 }, 'ADDED'],
     ['added not matching', { type: 'ADDED', entry: entry({}), prev: undefined, rev: 1 }, undefined],
-    ['modified into filter', { type: 'MODIFIED', entry: entry({ app: 'x' }), prev: entry({}), rev: 1 }, 'ADDED'],
-    ['modified out of filter', { type: 'MODIFIED', entry: entry({}), prev: entry({ app: 'x' }), rev: 1 }, 'DELETED'],
-    ['modified within', { type: 'MODIFIED', entry: entry({ app: 'x' }), prev: entry({ app: 'x' }), rev: 1 }, 'MODIFIED'],
-    ['deleted matching', { type: 'DELETED', entry: entry({ app: 'x' }), prev: entry({ app: 'x' }), rev: 1 }, 'DELETED'],
+    [
+      'modified into filter',
+      { type: 'MODIFIED', entry: entry({ app: 'x' }), prev: entry({}), rev: 1 },
+      'ADDED',
+    ],
+    [
+      'modified out of filter',
+      { type: 'MODIFIED', entry: entry({}), prev: entry({ app: 'x' }), rev: 1 },
+      'DELETED',
+    ],
+    [
+      'modified within',
+      { type: 'MODIFIED', entry: entry({ app: 'x' }), prev: entry({ app: 'x' }), rev: 1 },
+      'MODIFIED',
+    ],
+    [
+      'deleted matching',
+      { type: 'DELETED', entry: entry({ app: 'x' }), prev: entry({ app: 'x' }), rev: 1 },
+      'DELETED',
+    ],
     ['deleted not matching', { type: 'DELETED', entry: entry({}), prev: entry({}), rev: 1 }, undefined],
   ];
   for (const [name, ev, want] of cases) {

@@ -35,7 +35,7 @@ export interface CacheFilter {
   /** '' for all namespaces. */
   namespace: string;
   /** Returns true when the entry passes the label and field selectors. */
-  matches(entry: CacheEntry): boolean;
+  matches: (entry: CacheEntry) => boolean;
   /** Equality requirements usable for index lookups: [['label', key, value] | ['field', path, value]]. */
   equalities: ReadonlyArray<readonly ['label' | 'field', string, string]>;
 }
@@ -55,12 +55,12 @@ export interface WatchCacheOptions {
   /** Key prefix of the resource, ending with '/'. */
   prefix: string;
   /** Builds a cache entry's object and fields from a stored value. */
-  decode(kv: KeyValue): { obj: KubeObject; fields: Record<string, string> };
+  decode: (kv: KeyValue) => { obj: KubeObject; fields: Record<string, string> };
   /** Field paths to index (besides namespace and labels). */
   indexedFields?: readonly string[];
   /** Number of past events kept for watches that start from an older resourceVersion. */
   historySize?: number;
-  onError?(err: unknown): void;
+  onError?: (err: unknown) => void;
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});

@@ -55,7 +55,8 @@ export function parseServerFlags(argv: string[]): ServerFlags {
   if (i < 0) throw new Error(`--listen must be HOST:PORT, got "${listen}"`);
   const host = listen.slice(0, i).replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = Number(listen.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--listen has an invalid port: "${listen}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--listen has an invalid port: "${listen}"`);
   const history = values['watch-history-size'];
   return {
     dataDir: resolve(values['data-dir']),

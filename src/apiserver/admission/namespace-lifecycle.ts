@@ -20,7 +20,11 @@ export class NamespaceLifecycle implements AdmissionPlugin {
     const { def, operation } = attrs;
     if (def.group === '' && def.plural === 'namespaces') {
       if (operation === 'DELETE' && IMMORTAL.has(attrs.name)) {
-        throw forbidden({ group: '', resource: 'namespaces' }, attrs.name, 'this namespace may not be deleted');
+        throw forbidden(
+          { group: '', resource: 'namespaces' },
+          attrs.name,
+          'this namespace may not be deleted',
+        );
       }
       return;
     }
@@ -34,7 +38,10 @@ export class NamespaceLifecycle implements AdmissionPlugin {
     }
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, attrs.namespace);
     const phase = (ns.obj['status'] as { phase?: string } | undefined)?.phase;
-    if ((ns.obj.metadata.deletionTimestamp || phase === 'Terminating') && !ALLOWED_WHILE_TERMINATING.has(attrs.subresource)) {
+    if (
+      (ns.obj.metadata.deletionTimestamp || phase === 'Terminating') &&
+      !ALLOWED_WHILE_TERMINATING.has(attrs.subresource)
+    ) {
       const message = `unable to create new content in namespace ${attrs.namespace} because it is being terminated`;
       const err = forbidden({ group: def.group, resource: def.plural }, attrs.name, message);
       err.status.details!.causes = [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }];

@@ -37,7 +37,8 @@ export class PodDefaults implements AdmissionPlugin {
         name: e.obj.metadata.name ?? '',
         value: Number(e.obj['value'] ?? 0),
         globalDefault: e.obj['globalDefault'] === true,
-        preemptionPolicy: typeof e.obj['preemptionPolicy'] === 'string' ? e.obj['preemptionPolicy'] : undefined,
+        preemptionPolicy:
+          typeof e.obj['preemptionPolicy'] === 'string' ? e.obj['preemptionPolicy'] : undefined,
       }));
       const problem = applyPriority(obj, infos);
       if (problem) throw forbidden({ group: '', resource: 'pods' }, obj.metadata.name ?? '', problem);
@@ -45,7 +46,10 @@ export class PodDefaults implements AdmissionPlugin {
 
     const accounts = this.lookup('', 'ServiceAccount');
     const spec = isObject(obj['spec']) ? obj['spec'] : {};
-    const accountName = typeof spec['serviceAccountName'] === 'string' && spec['serviceAccountName'] ? spec['serviceAccountName'] : 'default';
+    const accountName =
+      typeof spec['serviceAccountName'] === 'string' && spec['serviceAccountName']
+        ? spec['serviceAccountName']
+        : 'default';
     const account = accounts?.cache.get(accounts.key(attrs.namespace, accountName))?.obj;
     const automount = account?.['automountServiceAccountToken'];
     applyServiceAccount(obj, {

@@ -66,7 +66,10 @@ function portsOf(spec: Spec): Array<Record<string, unknown>> {
 }
 
 function needsNodePorts(spec: Spec): boolean {
-  return spec['type'] === 'NodePort' || (spec['type'] === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false);
+  return (
+    spec['type'] === 'NodePort' ||
+    (spec['type'] === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false)
+  );
 }
 
 function needsClusterIP(spec: Spec): boolean {
@@ -210,7 +213,12 @@ export class ServiceAllocator implements AdmissionPlugin {
         }
         const allocated = this.allocatePort(used.ports, ports);
         if (allocated === undefined) {
-          errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, badValue: 0, detail: 'range is full' });
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].nodePort`,
+            badValue: 0,
+            detail: 'range is full',
+          });
         } else {
           ports.push(allocated);
           p['nodePort'] = allocated;

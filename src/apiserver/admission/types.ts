@@ -23,10 +23,10 @@ export interface AdmissionAttributes {
  */
 export interface AdmissionPlugin {
   readonly name: string;
-  admit?(attrs: AdmissionAttributes): void | Promise<void>;
-  validate?(attrs: AdmissionAttributes): void | Promise<void>;
+  admit?: (attrs: AdmissionAttributes) => void | Promise<void>;
+  validate?: (attrs: AdmissionAttributes) => void | Promise<void>;
   /** Called when a write that passed admission failed to persist, so reservations can be released. */
-  abort?(attrs: AdmissionAttributes): void;
+  abort?: (attrs: AdmissionAttributes) => void;
   /** Called after a create or update committed. */
-  committed?(attrs: AdmissionAttributes, stored: KubeObject): void;
+  committed?: (attrs: AdmissionAttributes, stored: KubeObject) => void;
 }

@@ -14,7 +14,9 @@ export function fieldValidationOf(q: URLSearchParams): FieldValidation {
   const v = q.get('fieldValidation');
   if (v === null || v === '') return 'Warn';
   if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
+  throw badRequest(
+    `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+  );
 }
 
 /** The kind a body must be (or may omit). */
@@ -32,7 +34,11 @@ export interface Decoded {
 }
 
 /** Parses raw bytes of a JSON or YAML body into a value; returns duplicate-field paths too. */
-export function parseText(raw: Buffer, kind: 'json' | 'yaml', wantDuplicates: boolean): { value: unknown; duplicates: string[] } {
+export function parseText(
+  raw: Buffer,
+  kind: 'json' | 'yaml',
+  wantDuplicates: boolean,
+): { value: unknown; duplicates: string[] } {
   const text = raw.toString('utf8');
   if (kind === 'yaml') {
     const parsed = parseYamlStrict(text);
@@ -56,7 +62,8 @@ export async function decodeObjectBody(
 ): Promise<Decoded> {
   const contentType = req.header('content-type');
   const kind = bodyKindOf(contentType);
-  if (kind !== 'json' && kind !== 'yaml' && kind !== 'protobuf') throw unsupportedMediaType(contentType ?? '');
+  if (kind !== 'json' && kind !== 'yaml' && kind !== 'protobuf')
+    throw unsupportedMediaType(contentType ?? '');
   const raw = await req.body(ctx.options.maxBodyBytes);
   if (raw.length === 0) throw badRequest('the request body is empty');
   const validation = fieldValidationOf(req.query);
@@ -97,7 +104,9 @@ export function checkObject(
     );
   }
   if (obj.kind !== undefined && obj.kind !== expected.kind) {
-    throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${expected.kind})`);
+    throw badRequest(
+      `the kind in the data (${String(obj.kind)}) does not match the expected kind (${expected.kind})`,
+    );
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (!isObject(obj.metadata)) throw badRequest(`${typeErrorPrefix(expected)}metadata must be an object`);
@@ -132,4 +141,3 @@ export function warningHeaders(warnings: readonly string[]): Record<string, stri
   if (warnings.length === 0) return {};
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
 }
-

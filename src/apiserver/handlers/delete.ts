@@ -78,7 +78,8 @@ export async function deleteOptionsOf(req: ApiRequest, ctx: HandlerContext): Pro
   if (isObject(pre)) {
     opts.preconditions = {};
     if (typeof pre['uid'] === 'string') opts.preconditions.uid = pre['uid'];
-    if (typeof pre['resourceVersion'] === 'string') opts.preconditions.resourceVersion = pre['resourceVersion'];
+    if (typeof pre['resourceVersion'] === 'string')
+      opts.preconditions.resourceVersion = pre['resourceVersion'];
   }
   if (errs.length > 0) throw invalid('meta.k8s.io', 'DeleteOptions', '', errs);
   return opts;
@@ -96,7 +97,11 @@ export async function handleDelete(
   const result = await os.delete(info.namespace, info.name, options);
   if (result.deleted && !os.def.returnDeletedObject) {
     // StatusDetails fields are omitempty upstream: the core group leaves `group` out.
-    const details = { name: info.name, ...(os.def.group ? { group: os.def.group } : {}), kind: os.def.plural };
+    const details = {
+      name: info.name,
+      ...(os.def.group ? { group: os.def.group } : {}),
+      kind: os.def.plural,
+    };
     writeJson(res, 200, successStatus({ ...details, uid: result.obj.metadata.uid }));
     return;
   }
@@ -123,5 +128,12 @@ export async function handleDeleteCollection(
       if (!isStatusError(err, 'NotFound')) throw err;
     }
   }
-  writeList(res, os.def, form, deleted, { resourceVersion: String(os.cache.currentRevision) }, ctx.clock.now());
+  writeList(
+    res,
+    os.def,
+    form,
+    deleted,
+    { resourceVersion: String(os.cache.currentRevision) },
+    ctx.clock.now(),
+  );
 }

@@ -25,7 +25,13 @@ function contentTypeOf(form: OutputForm): string {
   }
 }
 
-function send(res: ApiResponse, status: number, form: OutputForm, body: string, headers: Record<string, string>): void {
+function send(
+  res: ApiResponse,
+  status: number,
+  form: OutputForm,
+  body: string,
+  headers: Record<string, string>,
+): void {
   res.writeHead(status, { 'Content-Type': contentTypeOf(form), ...headers });
   res.end(body);
 }
@@ -46,11 +52,16 @@ export function writeObject(
       else send(res, status, form, opts.json ?? JSON.stringify(obj), headers);
       return;
     case 'table': {
-      const table = buildTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion }, {
-        now: opts.now,
-        include: form.includeObject,
-        version: form.version,
-      });
+      const table = buildTable(
+        def,
+        [obj],
+        { resourceVersion: obj.metadata.resourceVersion },
+        {
+          now: opts.now,
+          include: form.includeObject,
+          version: form.version,
+        },
+      );
       send(res, status, form, JSON.stringify(table), headers);
       return;
     }

@@ -41,7 +41,11 @@ export interface ApplyRequest {
 }
 
 /** Server-side apply of `applied` onto `current` (undefined to create). */
-export function serverSideApply(current: KubeObject | undefined, applied: KubeObject, req: ApplyRequest): KubeObject {
+export function serverSideApply(
+  current: KubeObject | undefined,
+  applied: KubeObject,
+  req: ApplyRequest,
+): KubeObject {
   return applyConfiguration(current, applied, { ...req, lookup });
 }
 

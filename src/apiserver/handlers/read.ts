@@ -74,7 +74,8 @@ export async function listPage(os: ObjectStore, namespace: string, opts: ListOpt
     }
     if (token.rv > cache.currentRevision) {
       await os.waitFresh();
-      if (token.rv > cache.currentRevision) throw badRequest('continue key is not valid: its resourceVersion is in the future');
+      if (token.rv > cache.currentRevision)
+        throw badRequest('continue key is not valid: its resourceVersion is in the future');
     }
     if (cache.currentRevision === token.rv) return cachePage(os, opts, token.startAfter);
     return storePage(os, namespace, opts, token.rv, token.startAfter);

@@ -63,7 +63,9 @@ export function scaleOf(obj: KubeObject, scale: ScaleDef): KubeObject {
       try {
         // A LabelSelector, or (ReplicationController) a plain map of labels.
         const plainMap = !('matchLabels' in sel) && !('matchExpressions' in sel);
-        selector = (plainMap ? selectorFromSet(sel as Record<string, string>) : selectorFromLabelSelector(sel as never)).toString();
+        selector = (
+          plainMap ? selectorFromSet(sel as Record<string, string>) : selectorFromLabelSelector(sel)
+        ).toString();
       } catch {
         selector = '';
       }
@@ -94,7 +96,14 @@ function validateScale(scale: KubeObject): FieldError[] {
     return [{ type: 'FieldValueInvalid', field: 'spec.replicas', badValue: r, detail: 'must be an integer' }];
   }
   if (r < 0) {
-    return [{ type: 'FieldValueInvalid', field: 'spec.replicas', badValue: r, detail: 'must be greater than or equal to 0' }];
+    return [
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        badValue: r,
+        detail: 'must be greater than or equal to 0',
+      },
+    ];
   }
   return [];
 }
@@ -147,7 +156,11 @@ export async function handleScale(
       if (errs.length > 0) throw invalid('autoscaling', 'Scale', info.name, errs);
       const rv = scale.metadata.resourceVersion;
       if (rv && rv !== cur.metadata.resourceVersion) {
-        throw conflict(os.gr, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
+        throw conflict(
+          os.gr,
+          info.name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       const replicas = getPath(scale, 'spec.replicas');
       if (typeof replicas === 'number') setPath(cur, scaleDef.specReplicasPath, replicas);
@@ -174,7 +187,9 @@ export async function handleBinding(
   });
   const podName = info.name || binding.metadata.name || '';
   if (binding.metadata.name && info.name && binding.metadata.name !== info.name) {
-    throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${info.name})`);
+    throw badRequest(
+      `the name of the object (${binding.metadata.name}) does not match the name on the URL (${info.name})`,
+    );
   }
   const target = isObject(binding['target']) ? binding['target'] : {};
   const errs: FieldError[] = [];
@@ -183,7 +198,12 @@ export async function handleBinding(
     errs.push({ type: 'FieldValueRequired', field: 'target.name' });
   }
   if (target['kind'] !== undefined && target['kind'] !== '' && target['kind'] !== 'Node') {
-    errs.push({ type: 'FieldValueNotSupported', field: 'target.kind', badValue: target['kind'], detail: 'supported values: "Node", "<empty>"' });
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'target.kind',
+      badValue: target['kind'],
+      detail: 'supported values: "Node", "<empty>"',
+    });
   }
   if (errs.length > 0) throw invalid('', 'Binding', podName, errs);
   const nodeName = target['name'] as string;
@@ -200,13 +220,19 @@ export async function handleBinding(
         throw conflict(pods.gr, podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
       }
       if (spec['nodeName']) {
-        throw conflict(pods.gr, podName, `pod ${podName} is already assigned to node "${String(spec['nodeName'])}"`);
+        throw conflict(
+          pods.gr,
+          podName,
+          `pod ${podName} is already assigned to node ${JSON.stringify(spec['nodeName'])}`,
+        );
       }
       spec['nodeName'] = nodeName;
       const annotations = binding.metadata.annotations;
       if (annotations) pod.metadata.annotations = { ...pod.metadata.annotations, ...annotations };
       const status = (pod['status'] ??= {}) as Record<string, unknown>;
-      const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : []) as Array<Record<string, unknown>>;
+      const conditions = (Array.isArray(status['conditions']) ? status['conditions'] : []) as Array<
+        Record<string, unknown>
+      >;
       const existing = conditions.find((c) => c['type'] === 'PodScheduled');
       if (existing) {
         if (existing['status'] !== 'True') existing['lastTransitionTime'] = now;
@@ -214,7 +240,12 @@ export async function handleBinding(
         delete existing['reason'];
         delete existing['message'];
       } else {
-        conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
+        conditions.push({
+          type: 'PodScheduled',
+          status: 'True',
+          lastProbeTime: null,
+          lastTransitionTime: now,
+        });
       }
       status['conditions'] = conditions;
       return pod;
@@ -247,7 +278,13 @@ export async function handleEviction(
   const pod = (await pods.get(info.namespace, info.name)).obj;
   const phase = (pod['status'] as Record<string, unknown> | undefined)?.['phase'];
   const pdbs = ctx.registry.forKind('policy', 'PodDisruptionBudget');
-  if (pdbs && phase !== 'Succeeded' && phase !== 'Failed' && phase !== 'Pending' && !pod.metadata.deletionTimestamp) {
+  if (
+    pdbs &&
+    phase !== 'Succeeded' &&
+    phase !== 'Failed' &&
+    phase !== 'Pending' &&
+    !pod.metadata.deletionTimestamp
+  ) {
     await pdbs.waitFresh();
     const matching = pdbs.cache
       .list({ namespace: info.namespace, equalities: [], matches: () => true })
@@ -255,14 +292,16 @@ export async function handleEviction(
         const sel = getPath(e.obj, 'spec.selector');
         if (!isObject(sel)) return false;
         try {
-          const s = selectorFromLabelSelector(sel as never);
+          const s = selectorFromLabelSelector(sel);
           return !s.isEverything() && s.matches(pod.metadata.labels ?? {});
         } catch {
           return false;
         }
       });
     if (matching.length > 1) {
-      throw internalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+      throw internalError(
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
     }
     const pdb = matching[0];
     if (pdb) {
@@ -270,14 +309,14 @@ export async function handleEviction(
       const allowed = Number(status['disruptionsAllowed'] ?? 0);
       const observed = Number(status['observedGeneration'] ?? 0);
       if (observed < (pdb.obj.metadata.generation ?? 0)) {
-        throw tooManyRequests('Cannot evict pod as it would violate the pod\'s disruption budget.', 10);
+        throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10);
       }
       if (allowed <= 0) {
         const err = tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10);
         err.status.details!.causes = [
           {
             reason: 'DisruptionBudget',
-            message: `The disruption budget ${pdb.obj.metadata.name ?? ''} needs ${String(status['desiredHealthy'] ?? 0)} healthy pods and has ${String(status['currentHealthy'] ?? 0)} currently`,
+            message: `The disruption budget ${pdb.obj.metadata.name ?? ''} needs ${Number(status['desiredHealthy'] ?? 0)} healthy pods and has ${Number(status['currentHealthy'] ?? 0)} currently`,
           },
         ];
         throw err;
@@ -287,12 +326,20 @@ export async function handleEviction(
           await pdbs.guaranteedUpdate(
             info.namespace,
             pdb.obj.metadata.name!,
-            { dryRun, fieldManager: 'eviction', subresource: 'status', precondition: pdb.obj.metadata.resourceVersion },
+            {
+              dryRun,
+              fieldManager: 'eviction',
+              subresource: 'status',
+              precondition: pdb.obj.metadata.resourceVersion,
+            },
             (cur) => {
               const c = cur!;
               const st = (c['status'] ??= {}) as Record<string, unknown>;
               st['disruptionsAllowed'] = Number(st['disruptionsAllowed'] ?? 0) - 1;
-              const disrupted = (isObject(st['disruptedPods']) ? st['disruptedPods'] : {}) as Record<string, string>;
+              const disrupted = (isObject(st['disruptedPods']) ? st['disruptedPods'] : {}) as Record<
+                string,
+                string
+              >;
               disrupted[info.name] = rfc3339(ctx.clock.now());
               st['disruptedPods'] = disrupted;
               return c;
@@ -316,7 +363,7 @@ export async function handleEviction(
       typeof deleteOptions['propagationPolicy'] === 'string'
         ? (deleteOptions['propagationPolicy'] as 'Orphan' | 'Background' | 'Foreground')
         : undefined,
-    preconditions: pre as { uid?: string; resourceVersion?: string } | undefined,
+    preconditions: pre,
   });
   // As upstream's create handler, a Status without a code takes the response's.
   writeJson(res, 201, { ...successStatus(), code: 201 });

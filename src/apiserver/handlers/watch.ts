@@ -66,12 +66,17 @@ export async function handleWatch(
         const withColumns = !tableColumnsSent;
         tableColumnsSent = true;
         return JSON.stringify(
-          buildTable(def, [e.obj], { resourceVersion: e.obj.metadata.resourceVersion }, {
-            now: ctx.clock.now(),
-            include: form.includeObject,
-            version: form.version,
-            withColumns,
-          }),
+          buildTable(
+            def,
+            [e.obj],
+            { resourceVersion: e.obj.metadata.resourceVersion },
+            {
+              now: ctx.clock.now(),
+              include: form.includeObject,
+              version: form.version,
+              withColumns,
+            },
+          ),
         );
       }
     }
@@ -161,8 +166,7 @@ export async function handleWatch(
   }
   req.signal.addEventListener('abort', finish);
   ctx.shutdown.addEventListener('abort', finish);
-  const timeoutSeconds =
-    opts.timeoutSeconds ?? ctx.options.minRequestTimeoutSeconds * (1 + Math.random());
+  const timeoutSeconds = opts.timeoutSeconds ?? ctx.options.minRequestTimeoutSeconds * (1 + Math.random());
   timers.push(setTimeout(finish, timeoutSeconds * 1000));
   if (opts.allowWatchBookmarks) {
     const tick = (): void => {

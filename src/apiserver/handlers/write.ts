@@ -1,5 +1,11 @@
 /** @module POST (create), PUT (update) and PATCH (all four patch types, including server-side apply). */
-import { badRequest, methodNotAllowed, methodNotSupported, optimisticLockConflict, unsupportedMediaType } from '../../api/errors.js';
+import {
+  badRequest,
+  methodNotAllowed,
+  methodNotSupported,
+  optimisticLockConflict,
+  unsupportedMediaType,
+} from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { rfc3339 } from '../../util/clock.js';
@@ -42,7 +48,9 @@ export function fieldManagerOf(req: ApiRequest, required: boolean): string {
   if (explicit !== null && explicit !== '') {
     if (explicit.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
     if (!/^[\x20-\x7e]*$/.test(explicit)) {
-      throw badRequest(`fieldManager: Invalid value: ${JSON.stringify(explicit)}: must consist of printable characters`);
+      throw badRequest(
+        `fieldManager: Invalid value: ${JSON.stringify(explicit)}: must consist of printable characters`,
+      );
     }
     return explicit;
   }
@@ -87,7 +95,9 @@ export async function handleUpdate(
   const opts = writeOptions(req, info.subresource);
   const { obj, warnings } = await decodeObjectBody(req, ctx, expectedKindOf(os));
   if (obj.metadata.name !== undefined && obj.metadata.name !== info.name) {
-    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
+    throw badRequest(
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`,
+    );
   }
   if (os.def.namespaced && obj.metadata.namespace && obj.metadata.namespace !== info.namespace) {
     throw namespaceMismatch(obj.metadata.namespace, info.namespace);
@@ -121,7 +131,12 @@ export async function handlePatch(
   if (!info.name) throw methodNotAllowed();
   const contentType = req.header('content-type');
   const kind = bodyKindOf(contentType);
-  if (kind !== 'json-patch' && kind !== 'merge-patch' && kind !== 'strategic-merge-patch' && kind !== 'apply-patch') {
+  if (
+    kind !== 'json-patch' &&
+    kind !== 'merge-patch' &&
+    kind !== 'strategic-merge-patch' &&
+    kind !== 'apply-patch'
+  ) {
     throw unsupportedMediaType(contentType ?? '');
   }
   const isApply = kind === 'apply-patch';
@@ -163,7 +178,10 @@ export async function handlePatch(
           resetFields: os.resetFields(applied.obj, info.subresource),
         }),
     );
-    writeObject(res, result.created ? 201 : 200, os.def, form, result.obj, { now, headers: warningHeaders(warnings) });
+    writeObject(res, result.created ? 201 : 200, os.def, form, result.obj, {
+      now,
+      headers: warningHeaders(warnings),
+    });
     return;
   }
 
@@ -179,4 +197,3 @@ export async function handlePatch(
   });
   writeObject(res, 200, os.def, form, result.obj, { now, headers: warningHeaders(warnings) });
 }
-
