@@ -121,10 +121,16 @@ function rootType(opts: SchemaOptions): TypeRef {
   return r.definition(opts.rootDefinition);
 }
 
+let lastTime: { in: string; out: string } | undefined;
+
 function timeString(t: Date | string | undefined): string {
+  if (typeof t === 'string' && lastTime?.in === t) return lastTime.out;
   const d = t === undefined ? new Date() : typeof t === 'string' ? new Date(t) : t;
   const valid = Number.isNaN(d.getTime()) ? new Date() : d;
-  return valid.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const out = valid.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // An invalid string means "now", which must not be remembered.
+  if (typeof t === 'string' && valid === d) lastTime = { in: t, out };
+  return out;
 }
 
 /** Fields of the object the field manager never records (identity, bookkeeping, managedFields). */

@@ -35,8 +35,40 @@ export interface ManagerInfo {
   subresource?: string;
 }
 
+const CACHE_LIMIT = 1000;
+const identifiers = new Map<string, string>();
+const parsedIdentifiers = new Map<string, Readonly<ManagerInfo>>();
+
 /** Upstream's manager identifier: the entry without time and fields, as JSON (apiVersion dropped for Apply). */
 export function managerIdentifier(info: ManagerInfo): string {
+  const { manager, operation, apiVersion, subresource } = info;
+  if (
+    (manager !== undefined && typeof manager !== 'string') ||
+    (operation !== undefined && typeof operation !== 'string') ||
+    (apiVersion !== undefined && typeof apiVersion !== 'string') ||
+    (subresource !== undefined && typeof subresource !== 'string')
+  ) {
+    return buildIdentifier(info);
+  }
+  const key = `${manager ?? ''}\u0000${operation ?? ''}\u0000${operation === 'Apply' ? '' : (apiVersion ?? '')}\u0000${subresource ?? ''}`;
+  // The key is ambiguous only if a part holds the separator itself.
+  if (countNul(key) !== 3) return buildIdentifier(info);
+  let id = identifiers.get(key);
+  if (id === undefined) {
+    id = buildIdentifier(info);
+    if (identifiers.size >= CACHE_LIMIT) identifiers.clear();
+    identifiers.set(key, id);
+  }
+  return id;
+}
+
+function countNul(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\u0000'); i !== -1; i = s.indexOf('\u0000', i + 1)) n++;
+  return n;
+}
+
+function buildIdentifier(info: ManagerInfo): string {
   const parts: string[] = [];
   const add = (k: string, v: string | undefined): void => {
     if (v) parts.push(`"${k}":${goJSONString(v)}`);
@@ -48,14 +80,21 @@ export function managerIdentifier(info: ManagerInfo): string {
   return `{${parts.join(',')}}`;
 }
 
-export function parseIdentifier(id: string): ManagerInfo {
-  try {
-    const v: unknown = JSON.parse(id);
-    if (typeof v === 'object' && v !== null) return v;
-  } catch {
-    // fall through
+/** The fields of an identifier (shared: do not mutate). */
+export function parseIdentifier(id: string): Readonly<ManagerInfo> {
+  let info = parsedIdentifiers.get(id);
+  if (info === undefined) {
+    info = { manager: id };
+    try {
+      const v: unknown = JSON.parse(id);
+      if (typeof v === 'object' && v !== null) info = v;
+    } catch {
+      // not JSON: the whole string names the manager
+    }
+    if (parsedIdentifiers.size >= CACHE_LIMIT) parsedIdentifiers.clear();
+    parsedIdentifiers.set(id, info);
   }
-  return { manager: id };
+  return info;
 }
 
 /** Decodes managedFields; throws an Error (upstream's message) for an invalid entry. */
@@ -121,10 +160,12 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] | undefine
     if (info.subresource) e.subresource = info.subresource;
     out.push(e);
   }
+  if (out.length === 1) return out;
+  const secs = new Map(out.map((e) => [e, seconds(e.time)]));
   return out.sort(
     (p, q) =>
       compareStrings(p.operation, q.operation) ||
-      seconds(p.time) - seconds(q.time) ||
+      secs.get(p)! - secs.get(q)! ||
       compareStrings(p.manager, q.manager) ||
       compareStrings(p.apiVersion, q.apiVersion) ||
       compareStrings(p.subresource, q.subresource),
@@ -136,6 +177,7 @@ export const MAX_UPDATE_MANAGERS = 10;
 
 /** Merges the oldest Update managers into one "ancient-changes" entry per apiVersion beyond the cap. */
 export function capUpdateManagers(m: Managed, max = MAX_UPDATE_MANAGERS): void {
+  if (m.fields.size <= max) return;
   const updaters = [...m.fields].filter(([, vs]) => !vs.applied).map(([id]) => id);
   if (updaters.length <= max) return;
   updaters.sort((a, b) => seconds(m.times.get(a)) - seconds(m.times.get(b)) || compareStrings(a, b));

@@ -6,7 +6,7 @@
 import { goJSON, goJSONString } from '../patch/go-format.js';
 import { BuildNode, FieldSet, finishBuilt, isMemberNode, type FieldsNode } from './field-set.js';
 import {
-  compareKeys,
+  compareElements,
   elementOfKey,
   keyElement,
   pathString,
@@ -87,7 +87,7 @@ function isEmptyContainer(v: unknown): boolean {
 }
 
 function fieldKey(map: MapDef, k: string): string {
-  return map.fields.get(k)?.key ?? `f:${k}`;
+  return map.fields.get(k)?.key ?? mapKey(k);
 }
 
 function fieldType(map: MapDef, k: string): TypeRef {
@@ -106,6 +106,34 @@ interface KeyInfo {
   quoted: string[];
   /** Each key field's schema default (used when an element omits it). */
   defaults: unknown[];
+  /** Keys of elements by their only key field's (scalar) value, for single-key lists and sets. */
+  ids: Map<unknown, string>;
+}
+
+const ID_CACHE_LIMIT = 4096;
+
+/** The cached key of a list element named by one scalar value (`v:...`, or a single-key `k:{...}`). */
+function scalarId(info: KeyInfo, value: unknown): string {
+  let id = info.ids.get(value);
+  if (id === undefined) {
+    id = info.names.length === 0 ? `v:${goJSON(value)}` : `k:{${info.quoted[0]}:${goJSON(value)}}`;
+    if (info.ids.size >= ID_CACHE_LIMIT) info.ids.clear();
+    info.ids.set(value, id);
+  }
+  return id;
+}
+
+const fieldKeys = new Map<string, string>();
+
+/** `f:<name>`, cached for map keys that are not declared fields (labels, annotations, ...). */
+function mapKey(name: string): string {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    key = `f:${name}`;
+    if (fieldKeys.size >= ID_CACHE_LIMIT) fieldKeys.clear();
+    fieldKeys.set(name, key);
+  }
+  return key;
 }
 
 const keyInfos = new WeakMap<ListDef, KeyInfo>();
@@ -119,6 +147,7 @@ function keyInfo(list: ListDef): KeyInfo {
       names,
       quoted: names.map(goJSONString),
       defaults: names.map((n) => fields?.get(n)?.default),
+      ids: new Map(),
     };
     keyInfos.set(list, info);
   }
@@ -159,10 +188,17 @@ function itemKey(list: ListDef, item: unknown): string | undefined {
   if (list.atomic) return undefined;
   if (list.keys.length === 0) {
     if (item === null || typeof item === 'object') return undefined;
-    return `v:${goJSON(item)}`;
+    return scalarId(keyInfo(list), item);
   }
   if (!isObj(item)) return undefined;
   const info = keyInfo(list);
+  if (info.names.length === 1) {
+    const name = info.names[0]!;
+    if (Object.hasOwn(item, name)) {
+      const v = item[name];
+      if (v === null || typeof v !== 'object') return scalarId(info, v);
+    }
+  }
   let s = 'k:{';
   let n = 0;
   for (let i = 0; i < info.names.length; i++) {
@@ -179,8 +215,73 @@ function itemKey(list: ListDef, item: unknown): string | undefined {
   return n === 0 ? undefined : `${s}}`;
 }
 
-function sortedKeys(keys: string[]): string[] {
-  return keys.length > 1 ? keys.sort(compareKeys) : keys;
+/** elementOf without the errors: undefined when the item has no valid element. */
+function itemElement(list: ListDef, item: unknown): PathElement | undefined {
+  if (list.atomic) return undefined;
+  if (list.keys.length === 0) {
+    if (item === null || typeof item === 'object') return undefined;
+    return { kind: 'value', value: item };
+  }
+  if (!isObj(item)) return undefined;
+  const info = keyInfo(list);
+  const fields: { name: string; value: unknown }[] = [];
+  for (let i = 0; i < info.names.length; i++) {
+    const name = info.names[i]!;
+    if (Object.hasOwn(item, name)) fields.push({ name, value: item[name] });
+    else {
+      const v = info.defaults[i];
+      if (v !== undefined && v !== null) fields.push({ name, value: v });
+    }
+  }
+  return fields.length === 0 ? undefined : { kind: 'key', fields };
+}
+
+/** One distinct element of a list: its key, what orders it, and its item (unless duplicated). */
+interface ItemEntry {
+  id: string;
+  element: PathElement;
+  item: unknown;
+  /** More than one item has this element. */
+  dup: boolean;
+}
+
+/** The list's valid elements once each, in upstream's element order. */
+function sortedItems(list: ListDef, items: readonly unknown[]): ItemEntry[] {
+  const out: ItemEntry[] = [];
+  for (const item of items) {
+    const element = itemElement(list, item);
+    if (element === undefined) continue;
+    const id = itemKey(list, item)!;
+    // Insertion sort: lists are short, and equal elements meet here.
+    let j = out.length - 1;
+    let c = 1;
+    while (j >= 0 && (c = compareElements(out[j]!.element, element)) > 0) j--;
+    if (c === 0) {
+      let k = j;
+      while (k >= 0 && out[k]!.id !== id && compareElements(out[k]!.element, element) === 0) k--;
+      if (k >= 0 && out[k]!.id === id) {
+        out[k]!.dup = true;
+        continue;
+      }
+    }
+    out.splice(j + 1, 0, { id, element, item, dup: false });
+  }
+  return out;
+}
+
+/** Sorts strings in place by UTF-16 code units (Array.prototype.sort's default order). */
+function sortStrings(a: string[]): string[] {
+  if (a.length > 32) return a.sort();
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > x) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +301,7 @@ function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): F
     const map = atom.map;
     const out: FieldsNode = {};
     let any = false;
-    for (const k of Object.keys(v).sort()) {
+    for (const k of sortStrings(Object.keys(v))) {
       const val = v[k];
       const field = map.fields.get(k);
       const c = fieldSetWalk(
@@ -211,7 +312,7 @@ function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): F
       if (c === null) continue;
       if (!any && member) out['.'] = {};
       any = true;
-      out[field?.key ?? `f:${k}`] = c;
+      out[field?.key ?? mapKey(k)] = c;
     }
     return any ? out : member === false ? null : {};
   }
@@ -220,25 +321,11 @@ function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): F
     const list = atom.list;
     if (list.atomic) return {};
     if (!Array.isArray(v)) return member ? {} : null;
-    const ids = v.map((item) => itemKey(list, item));
-    const seen = new Set<string>();
-    const dups = new Set<string>();
-    for (const id of ids) {
-      if (id === undefined) continue;
-      if (seen.has(id)) dups.add(id);
-      seen.add(id);
-    }
-    const nodes = new Map<string, FieldsNode>();
-    for (const id of dups) nodes.set(id, {});
-    v.forEach((item, i) => {
-      const id = ids[i];
-      if (id === undefined || dups.has(id)) return;
-      nodes.set(id, fieldSetWalk(item, list.elem, true)!);
-    });
-    if (nodes.size === 0) return member ? {} : null;
+    const entries = sortedItems(list, v);
+    if (entries.length === 0) return member ? {} : null;
     const out: FieldsNode = {};
     if (member) out['.'] = {};
-    for (const id of sortedKeys([...nodes.keys()])) out[id] = nodes.get(id)!;
+    for (const e of entries) out[e.id] = e.dup ? {} : fieldSetWalk(e.item, list.elem, true)!;
     return out;
   }
   return member ? {} : null;
@@ -377,7 +464,7 @@ function compareChild(
 ): void {
   if (l !== undefined && r !== undefined && sameJSON(l, r)) return;
   const field = map.fields.get(k);
-  const key = field?.key ?? `f:${k}`;
+  const key = field?.key ?? mapKey(k);
   let childSkip: FieldsNode | undefined;
   if (skip !== undefined) {
     childSkip = skip[key];
@@ -484,11 +571,11 @@ function createdStruct(v: Obj, type: TypeRef, map: MapDef, skip: FieldsNode | un
   // An atomic map's baseline is {}: the whole value is a modified leaf.
   if (map.atomic) return {};
   const structured = map.fields.size > 0;
-  if (keys.length > 1) keys.sort();
+  sortStrings(keys);
   let out: FieldsNode | undefined;
   for (const k of keys) {
     const field = structured ? map.fields.get(k) : undefined;
-    const key = field?.key ?? `f:${k}`;
+    const key = field?.key ?? mapKey(k);
     let childSkip: FieldsNode | undefined;
     if (skip !== undefined) {
       childSkip = skip[key];
@@ -549,34 +636,23 @@ function addedNode(v: unknown, type: TypeRef): FieldsNode {
 function addedEntries(map: MapDef, v: Obj, member: boolean): FieldsNode | null {
   const keys = Object.keys(v);
   if (keys.length === 0) return null;
-  if (keys.length > 1) keys.sort();
+  sortStrings(keys);
   const out: FieldsNode = {};
   if (member) out['.'] = {};
   const structured = map.fields.size > 0;
   for (const k of keys) {
     const field = structured ? map.fields.get(k) : undefined;
-    out[field?.key ?? `f:${k}`] = addedNode(v[k], field?.type ?? map.elem);
+    out[field?.key ?? mapKey(k)] = addedNode(v[k], field?.type ?? map.elem);
   }
   return out;
 }
 
 function addedItems(list: ListDef, items: unknown[], member: boolean): FieldsNode | undefined {
-  const byId = new Map<string, FieldsNode | undefined>();
-  const first = new Map<string, unknown>();
-  for (const item of items) {
-    const id = itemKey(list, item);
-    if (id === undefined) continue;
-    if (first.has(id)) byId.set(id, {});
-    else {
-      first.set(id, item);
-      byId.set(id, undefined);
-    }
-  }
-  if (byId.size === 0) return undefined;
+  const entries = sortedItems(list, items);
+  if (entries.length === 0) return undefined;
   const out: FieldsNode = {};
   if (member) out['.'] = {};
-  for (const id of sortedKeys([...byId.keys()]))
-    out[id] = byId.get(id) ?? addedNode(first.get(id), list.elem);
+  for (const e of entries) out[e.id] = e.dup ? {} : addedNode(e.item, list.elem);
   return out;
 }
 

@@ -263,8 +263,8 @@ export function perturbEntries(rng: Rng, entries: ManagedFieldsEntry[]): Managed
     if (!isObj(e)) return e;
     if (rng.chance(0.3)) e.fieldsV1 = perturbFieldsV1(rng, e.fieldsV1);
     if (rng.chance(0.2)) e.time = rng.pick([...TIMES, 'not a time', undefined]);
-    if (rng.chance(0.05)) (e).operation = rng.pick(['Patch', undefined]);
-    if (rng.chance(0.05)) (e).fieldsType = rng.pick(['', 'FieldsV2', undefined]);
+    if (rng.chance(0.05)) e.operation = rng.pick(['Patch', undefined]);
+    if (rng.chance(0.05)) e.fieldsType = rng.pick(['', 'FieldsV2', undefined]);
     if (rng.chance(0.03)) delete e.apiVersion;
     return e;
   });
