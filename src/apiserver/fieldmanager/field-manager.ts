@@ -209,13 +209,15 @@ function recordUpdate(
     own = FieldSet.fromNode(createdFields(after, type, reset.node));
   } else {
     const c = compareInto(before ?? createBaseline(after, type), after, type, reset.node);
-    const touched = FieldSet.fromNode(finishBuilt(c, ADDED | MODIFIED | REMOVED, undefined));
+    own = FieldSet.fromNode(finishBuilt(c.tree, ADDED | MODIFIED, undefined));
+    const touched = c.removed
+      ? FieldSet.fromNode(finishBuilt(c.tree, ADDED | MODIFIED | REMOVED, undefined))
+      : own;
     for (const [m, vs] of managed.fields) {
       const set = vs.set.difference(touched);
       if (set.isEmpty()) managed.fields.delete(m);
       else if (set !== vs.set) managed.fields.set(m, { ...vs, set });
     }
-    own = FieldSet.fromNode(finishBuilt(c, ADDED | MODIFIED, undefined));
   }
   own = own.difference(STRIPPED);
   if (own.isEmpty()) return;

@@ -43,6 +43,21 @@ function isEmptyObject(o: object): boolean {
 
 type Changes = Map<string, FieldsNode | null>;
 
+/** Sorts keys in upstream's element order (insertion sort: nodes have few keys). */
+export function sortKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort(compareKeys);
+  for (let i = 1; i < keys.length; i++) {
+    const x = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareKeys(keys[j]!, x) > 0) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = x;
+  }
+  return keys;
+}
+
 /**
  * The node with the children of `a` (some replaced per `changes`, null dropping one) and the given
  * membership; `member` undefined is a set's root, whose membership means nothing. Answers `a`
@@ -128,7 +143,7 @@ export function unionNodes(a: FieldsNode, b: FieldsNode, member: boolean | undef
   const keys: string[] = [];
   for (const k in a) if (k !== DOT) keys.push(k);
   keys.push(...added);
-  keys.sort(compareKeys);
+  sortKeys(keys);
   const out: FieldsNode = {};
   if (member) out[DOT] = {};
   for (const k of keys) out[k] = changes?.get(k) ?? a[k] ?? b[k]!;
@@ -224,7 +239,7 @@ function readEntries(node: Record<string, unknown>): Map<string, ReadEntry> | un
 function buildEntries(entries: Map<string, ReadEntry>, member: boolean): FieldsNode {
   const out: FieldsNode = {};
   if (member) out[DOT] = {};
-  for (const k of [...entries.keys()].sort(compareKeys)) {
+  for (const k of sortKeys([...entries.keys()])) {
     const e = entries.get(k)!;
     out[k] = e.children ? buildEntries(e.children, e.member) : {};
   }
@@ -252,8 +267,7 @@ export class BuildNode {
 export function finishBuilt(b: BuildNode, mask: number, member: boolean | undefined): FieldsNode | null {
   let out: FieldsNode | undefined;
   if (b.kids !== undefined && b.kids.size > 0) {
-    const keys = [...b.kids.keys()];
-    if (keys.length > 1) keys.sort(compareKeys);
+    const keys = sortKeys([...b.kids.keys()]);
     for (const k of keys) {
       const kid = b.kids.get(k)!;
       const c = finishBuilt(kid, mask, (kid.flags & mask) !== 0);
@@ -415,7 +429,7 @@ export class FieldSet {
     for (const pe of members) entry(pe).member = true;
     for (const c of children) if (!c.set.isEmpty()) entry(c.pe).content = c.set.root;
     const out: FieldsNode = {};
-    for (const k of [...entries.keys()].sort(compareKeys)) {
+    for (const k of sortKeys([...entries.keys()])) {
       const e = entries.get(k)!;
       out[k] = e.content ? rebuild(e.content, e.member, undefined)! : {};
     }

@@ -131,10 +131,15 @@ export function decodeOrEmpty(entries: readonly ManagedFieldsEntry[] | undefined
   }
 }
 
+let lastSeconds: { time: string; seconds: number } | undefined;
+
 function seconds(time: string | undefined): number {
   if (!time) return 0;
+  if (lastSeconds?.time === time) return lastSeconds.seconds;
   const t = Date.parse(time);
-  return Number.isNaN(t) ? 0 : Math.floor(t / 1000);
+  const s = Number.isNaN(t) ? 0 : Math.floor(t / 1000);
+  lastSeconds = { time, seconds: s };
+  return s;
 }
 
 function compareStrings(a: string | undefined, b: string | undefined): number {

@@ -401,7 +401,7 @@ export const REMOVED = 4;
 
 /** Compares `lhs` (before) with `rhs` (after). */
 export function compare(lhs: unknown, rhs: unknown, type: TypeRef): Comparison {
-  const root = compareInto(lhs, rhs, type, undefined);
+  const root = compareInto(lhs, rhs, type, undefined).tree;
   return {
     added: FieldSet.fromNode(finishBuilt(root, ADDED, undefined)),
     modified: FieldSet.fromNode(finishBuilt(root, MODIFIED, undefined)),
@@ -419,11 +419,15 @@ export function compareInto(
   rhs: unknown,
   type: TypeRef,
   skip: FieldsNode | undefined,
-): BuildNode {
-  const root = new BuildNode();
-  if (lhs !== undefined || rhs !== undefined) compareWalk(lhs, rhs, type, root, skip);
-  return root;
+): { tree: BuildNode; removed: boolean } {
+  const tree = new BuildNode();
+  sawRemoved = false;
+  if (lhs !== undefined || rhs !== undefined) compareWalk(lhs, rhs, type, tree, skip);
+  return { tree, removed: sawRemoved };
 }
+
+/** Set by the comparison walk when it flags anything {@link REMOVED}. */
+let sawRemoved = false;
 
 function compareWalk(
   l: unknown,
@@ -443,14 +447,19 @@ function compareWalk(
   }
   if (!inLeaf) {
     if (l === undefined) node.flags |= ADDED;
-    else if (r === undefined) node.flags |= REMOVED;
+    else if (r === undefined) {
+      node.flags |= REMOVED;
+      sawRemoved = true;
+    }
   }
 }
 
 function compareLeaf(l: unknown, r: unknown, node: BuildNode): true {
   if (l === undefined) node.flags |= ADDED;
-  else if (r === undefined) node.flags |= REMOVED;
-  else if (!valuesEqual(l, r)) node.flags |= MODIFIED;
+  else if (r === undefined) {
+    node.flags |= REMOVED;
+    sawRemoved = true;
+  } else if (!valuesEqual(l, r)) node.flags |= MODIFIED;
   return true;
 }
 
@@ -534,6 +543,7 @@ function compareItem(list: ListDef, id: string, lList: unknown[], rList: unknown
     const child = node.child(id);
     if (rList.length !== 0) compareWalk(undefined, rList[0], list.elem, child, undefined);
     child.flags |= REMOVED;
+    sawRemoved = true;
   } else {
     const child = node.child(id);
     if (lList.length !== 0) compareWalk(lList[0], undefined, list.elem, child, undefined);
@@ -560,7 +570,7 @@ function generalCreated(
   type: TypeRef,
   skip: FieldsNode | undefined,
 ): FieldsNode | null {
-  const root = compareInto(l, r, type, skip);
+  const root = compareInto(l, r, type, skip).tree;
   return finishBuilt(root, ADDED | MODIFIED, (root.flags & (ADDED | MODIFIED)) !== 0);
 }
 
