@@ -106,22 +106,23 @@ interface KeyInfo {
   quoted: string[];
   /** Each key field's schema default (used when an element omits it). */
   defaults: unknown[];
-  /** Keys of elements by their only key field's (scalar) value, for single-key lists and sets. */
-  ids: Map<unknown, string>;
+  /**
+   * Elements by their key fields' scalar values, one map level per key field (ABSENT for a field
+   * the item omits and that has no default); NONE marks items without an element.
+   */
+  cache: Map<unknown, unknown>;
+  cached: number;
 }
 
-const ID_CACHE_LIMIT = 4096;
-
-/** The cached key of a list element named by one scalar value (`v:...`, or a single-key `k:{...}`). */
-function scalarId(info: KeyInfo, value: unknown): string {
-  let id = info.ids.get(value);
-  if (id === undefined) {
-    id = info.names.length === 0 ? `v:${goJSON(value)}` : `k:{${info.quoted[0]}:${goJSON(value)}}`;
-    if (info.ids.size >= ID_CACHE_LIMIT) info.ids.clear();
-    info.ids.set(value, id);
-  }
-  return id;
+/** One list element: its FieldsV1 key and the element (which orders it). Shared: do not mutate. */
+interface Element {
+  readonly id: string;
+  readonly element: PathElement;
 }
+
+const ABSENT = Symbol('absent');
+const NONE = Symbol('none');
+const CACHE_LIMIT = 4096;
 
 const fieldKeys = new Map<string, string>();
 
@@ -130,7 +131,7 @@ function mapKey(name: string): string {
   let key = fieldKeys.get(name);
   if (key === undefined) {
     key = `f:${name}`;
-    if (fieldKeys.size >= ID_CACHE_LIMIT) fieldKeys.clear();
+    if (fieldKeys.size >= CACHE_LIMIT) fieldKeys.clear();
     fieldKeys.set(name, key);
   }
   return key;
@@ -147,7 +148,8 @@ function keyInfo(list: ListDef): KeyInfo {
       names,
       quoted: names.map(goJSONString),
       defaults: names.map((n) => fields?.get(n)?.default),
-      ids: new Map(),
+      cache: new Map(),
+      cached: 0,
     };
     keyInfos.set(list, info);
   }
@@ -183,57 +185,78 @@ function elementOf(list: ListDef, item: unknown): PathElement {
   return valueElement(item);
 }
 
-/** serializeElement(elementOf(list, item)), or undefined when the item has no valid element. */
-function itemKey(list: ListDef, item: unknown): string | undefined {
-  if (list.atomic) return undefined;
+/** elementOf without the errors, uncached: undefined when the item has no valid element. */
+function computeElement(list: ListDef, info: KeyInfo, item: unknown): Element | undefined {
+  let element: PathElement;
   if (list.keys.length === 0) {
     if (item === null || typeof item === 'object') return undefined;
-    return scalarId(keyInfo(list), item);
-  }
-  if (!isObj(item)) return undefined;
-  const info = keyInfo(list);
-  if (info.names.length === 1) {
-    const name = info.names[0]!;
-    if (Object.hasOwn(item, name)) {
-      const v = item[name];
-      if (v === null || typeof v !== 'object') return scalarId(info, v);
+    element = { kind: 'value', value: item };
+  } else {
+    if (!isObj(item)) return undefined;
+    const fields: { name: string; value: unknown }[] = [];
+    for (let i = 0; i < info.names.length; i++) {
+      const name = info.names[i]!;
+      if (Object.hasOwn(item, name)) fields.push({ name, value: item[name] });
+      else {
+        const v = info.defaults[i];
+        if (v !== undefined && v !== null) fields.push({ name, value: v });
+      }
     }
+    if (fields.length === 0) return undefined;
+    element = { kind: 'key', fields };
   }
-  let s = 'k:{';
-  let n = 0;
-  for (let i = 0; i < info.names.length; i++) {
-    const name = info.names[i]!;
-    let v: unknown;
-    if (Object.hasOwn(item, name)) v = item[name];
-    else {
-      v = info.defaults[i];
-      if (v === undefined || v === null) continue;
-    }
-    if (n++ > 0) s += ',';
-    s += `${info.quoted[i]}:${goJSON(v)}`;
-  }
-  return n === 0 ? undefined : `${s}}`;
+  return { id: serializeElement(element), element };
 }
 
-/** elementOf without the errors: undefined when the item has no valid element. */
-function itemElement(list: ListDef, item: unknown): PathElement | undefined {
+/** The element of a list item (cached when its key values are scalars), or undefined if it has none. */
+function itemElement(list: ListDef, item: unknown): Element | undefined {
   if (list.atomic) return undefined;
+  const info = keyInfo(list);
+  let level = info.cache;
+  let key: unknown;
   if (list.keys.length === 0) {
     if (item === null || typeof item === 'object') return undefined;
-    return { kind: 'value', value: item };
-  }
-  if (!isObj(item)) return undefined;
-  const info = keyInfo(list);
-  const fields: { name: string; value: unknown }[] = [];
-  for (let i = 0; i < info.names.length; i++) {
-    const name = info.names[i]!;
-    if (Object.hasOwn(item, name)) fields.push({ name, value: item[name] });
-    else {
-      const v = info.defaults[i];
-      if (v !== undefined && v !== null) fields.push({ name, value: v });
+    key = item;
+  } else {
+    if (!isObj(item)) return undefined;
+    const last = info.names.length - 1;
+    for (let i = 0; ; i++) {
+      const name = info.names[i]!;
+      let v: unknown;
+      if (Object.hasOwn(item, name)) v = item[name];
+      else {
+        v = info.defaults[i];
+        if (v === undefined || v === null) v = ABSENT;
+      }
+      if (v !== null && typeof v === 'object') return computeElement(list, info, item);
+      if (i === last) {
+        key = v;
+        break;
+      }
+      let next = level.get(v) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(v, next);
+        info.cached++;
+      }
+      level = next;
     }
   }
-  return fields.length === 0 ? undefined : { kind: 'key', fields };
+  const hit = level.get(key);
+  if (hit !== undefined) return hit === NONE ? undefined : (hit as Element);
+  const e = computeElement(list, info, item);
+  if (info.cached >= CACHE_LIMIT) {
+    info.cache.clear();
+    info.cached = 0;
+  }
+  info.cached++;
+  level.set(key, e ?? NONE);
+  return e;
+}
+
+/** serializeElement(elementOf(list, item)), or undefined when the item has no valid element. */
+function itemKey(list: ListDef, item: unknown): string | undefined {
+  return itemElement(list, item)?.id;
 }
 
 /** One distinct element of a list: its key, what orders it, and its item (unless duplicated). */
@@ -249,9 +272,9 @@ interface ItemEntry {
 function sortedItems(list: ListDef, items: readonly unknown[]): ItemEntry[] {
   const out: ItemEntry[] = [];
   for (const item of items) {
-    const element = itemElement(list, item);
-    if (element === undefined) continue;
-    const id = itemKey(list, item)!;
+    const e = itemElement(list, item);
+    if (e === undefined) continue;
+    const { id, element } = e;
     // Insertion sort: lists are short, and equal elements meet here.
     let j = out.length - 1;
     let c = 1;
