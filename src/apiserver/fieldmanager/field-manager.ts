@@ -374,27 +374,53 @@ function prune(merged: unknown, managed: Managed, last: FieldSet | undefined, ty
   return removeItems(merged, gone.intersection(lastSet), type);
 }
 
-/** Puts back the live values of the reset fields (or removes them when the live object has none). */
-function restoreResetFields(obj: Obj, live: Obj, paths: readonly (readonly string[])[]): void {
+/**
+ * `obj` with the live values of the reset fields put back (or removed when the live object has
+ * none); copies the objects it changes.
+ */
+function restoreResetFields(obj: Obj, live: Obj, paths: readonly (readonly string[])[]): Obj {
   for (const path of paths) {
     if (path.length === 0) continue;
-    let dst: Obj | undefined = obj;
+    const chain: Obj[] = [obj];
     let src: Obj | undefined = live;
+    let reachable = true;
     for (const seg of path.slice(0, -1)) {
-      const d: unknown = dst?.[seg];
+      const d: unknown = chain[chain.length - 1]![seg];
       const s: unknown = src && Object.hasOwn(src, seg) ? src[seg] : undefined;
       if (!isObj(d)) {
-        dst = undefined;
+        reachable = false;
         break;
       }
-      dst = d;
+      chain.push(d);
       src = isObj(s) ? s : undefined;
     }
-    if (!dst) continue;
+    if (!reachable) continue;
     const last = path[path.length - 1]!;
-    if (src && Object.hasOwn(src, last)) dst[last] = src[last];
-    else delete dst[last];
+    let child: Obj = { ...chain[chain.length - 1]! };
+    if (src && Object.hasOwn(src, last)) child[last] = src[last];
+    else delete child[last];
+    for (let i = chain.length - 2; i >= 0; i--) {
+      const parent = { ...chain[i]! };
+      parent[path[i]!] = child;
+      child = parent;
+    }
+    obj = child;
   }
+  return obj;
+}
+
+/** A deep copy of a decoded JSON value (own enumerable properties, explicit undefined kept). */
+function cloneJSON<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(cloneJSON) as T;
+  const out: Obj = {};
+  for (const k in v) {
+    const c = cloneJSON((v as Obj)[k]);
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+    else out[k] = c;
+  }
+  return out as T;
 }
 
 interface ApplyState {
@@ -421,8 +447,8 @@ function applyOnce(s: ApplyState, force: boolean): { object: Obj; managed: Manag
   const last = managed.fields.get(s.id)?.set;
   const set = toFieldSet(s.config, s.type).recursiveDifference(s.reset);
   managed.fields.set(s.id, { set, apiVersion: s.opts.apiVersion, applied: true });
-  const result = (isObj(merged) ? prune(merged, managed, last, s.type) : {}) as Obj;
-  restoreResetFields(result, s.live, s.opts.resetFields ?? []);
+  const pruned = (isObj(merged) ? prune(merged, managed, last, s.type) : {}) as Obj;
+  const result = restoreResetFields(pruned, s.live, s.opts.resetFields ?? []);
 
   const c = filterComparison(compare(s.live, result, s.type), s.reset);
   const changed = c.modified.union(c.added);
@@ -443,9 +469,9 @@ function applyOnce(s: ApplyState, force: boolean): { object: Obj; managed: Manag
   if (own.isEmpty()) managed.fields.delete(s.id);
   else managed.fields.set(s.id, { set: own, apiVersion: s.opts.apiVersion, applied: true });
 
-  if (valuesEqual(s.live, result)) return { object: structuredClone(s.live), managed };
+  if (valuesEqual(s.live, result)) return { object: cloneJSON(s.live), managed };
   managed.times.set(s.id, s.time);
-  return { object: result, managed };
+  return { object: cloneJSON(result), managed };
 }
 
 /**
@@ -468,12 +494,11 @@ function allowedFromLastApplied(s: ApplyState): FieldSet | undefined {
 }
 
 function withoutLastApplied(config: Obj): Obj {
-  const copy = structuredClone(config);
-  const meta = copy.metadata;
-  if (isObj(meta) && isObj(meta.annotations)) {
-    delete meta.annotations[LAST_APPLIED_ANNOTATION];
-  }
-  return copy;
+  const meta = config.metadata;
+  if (!isObj(meta) || !isObj(meta.annotations) || !Object.hasOwn(meta.annotations, LAST_APPLIED_ANNOTATION))
+    return config;
+  const { [LAST_APPLIED_ANNOTATION]: _drop, ...annotations } = meta.annotations;
+  return { ...config, metadata: { ...meta, annotations } };
 }
 
 /**
@@ -532,9 +557,13 @@ export function serverSideApply(
     );
   }
 
-  const config = structuredClone(applied);
-  if (meta && Object.hasOwn(meta, 'managedFields')) delete (config.metadata as Obj).managedFields;
-  const liveCopy = live ? (withoutManagedFields(structuredClone(live)) as Obj) : {};
+  // Nothing below mutates the configuration or the live object; the result is copied out at the end.
+  let config: Obj = applied;
+  if (meta && Object.hasOwn(meta, 'managedFields')) {
+    const { managedFields: _drop, ...rest } = meta;
+    config = { ...applied, metadata: rest };
+  }
+  const liveCopy = live ? (withoutManagedFields(live) as Obj) : {};
   const time = timeString(opts.time);
   let managed = live ? decodeOrEmpty(live.metadata?.managedFields) : emptyManaged();
   const reset = resetSet(opts);
