@@ -321,6 +321,11 @@ void test('typed operations agree with the reference implementation', () => {
     const prodType = typedTypeOf(k);
     const fs = (s: { toFieldsV1(): unknown }) => JSON.stringify(s.toFieldsV1());
     assert.equal(fs(typed.toFieldSet(a, prodType)), fs(refTyped.toFieldSet(a, type)), `${what} toFieldSet`);
+    assert.equal(
+      fs(typed.toNamedFieldSet(a, prodType)),
+      fs(refTyped.ensureNamedFieldsAreMembers(refTyped.toFieldSet(a, type), type)),
+      `${what} toNamedFieldSet`,
+    );
     const c = typed.compare(a, b, prodType);
     const rc = refTyped.compare(a, b, type);
     for (const f of ['added', 'modified', 'removed'] as const)

@@ -34,6 +34,7 @@ import {
   merge,
   removeItems,
   toFieldSet,
+  toNamedFieldSet,
   validateApplied,
   valuesEqual,
   type Comparison,
@@ -362,15 +363,14 @@ function gvkString(apiVersion: unknown, kind: unknown): string {
 function prune(merged: unknown, managed: Managed, last: FieldSet | undefined, type: TypeRef): unknown {
   if (!last || last.isEmpty()) return merged;
   const lastSet = ensureNamedFieldsAreMembers(last, type);
-  const mergedSet = ensureNamedFieldsAreMembers(toFieldSet(merged, type), type);
+  const mergedSet = toNamedFieldSet(merged, type);
   let owned = new FieldSet();
   for (const vs of managed.fields.values()) owned = owned.union(vs.set);
-  let pruned = removeItems(merged, lastSet, type);
-  const ownedOrKept = ensureNamedFieldsAreMembers(toFieldSet(pruned, type), type).union(
-    ensureNamedFieldsAreMembers(owned, type),
-  );
-  pruned = removeItems(merged, mergedSet.difference(ownedOrKept), type);
-  const gone = mergedSet.difference(ensureNamedFieldsAreMembers(toFieldSet(pruned, type), type));
+  const kept = toNamedFieldSet(removeItems(merged, lastSet, type), type);
+  const unowned = mergedSet.difference(kept.union(ensureNamedFieldsAreMembers(owned, type)));
+  // Nothing is left unowned: the pruned object is the merged one and nothing is gone.
+  if (unowned.isEmpty()) return merged;
+  const gone = mergedSet.difference(toNamedFieldSet(removeItems(merged, unowned, type), type));
   return removeItems(merged, gone.intersection(lastSet), type);
 }
 

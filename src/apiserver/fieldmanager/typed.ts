@@ -3,7 +3,7 @@
  * comparison of two values (added / modified / removed fields), the apply merge, and removal of a
  * set of fields. Values are decoded JSON; `undefined` means absent.
  */
-import { goJSON, goJSONString } from '../patch/go-format.js';
+import { goJSONString } from '../patch/go-format.js';
 import { BuildNode, FieldSet, finishBuilt, isMemberNode, type FieldsNode } from './field-set.js';
 import {
   compareElements,
@@ -312,15 +312,30 @@ function sortStrings(a: string[]): string[] {
 
 /** Every field `v` sets: leaves, list elements, empty or null maps, map entries and atomic values. */
 export function toFieldSet(v: unknown, type: TypeRef): FieldSet {
-  return FieldSet.fromNode(fieldSetWalk(v, type, undefined));
+  return FieldSet.fromNode(fieldSetWalk(v, type, ROOT, false));
 }
 
-/** The node of the current path; `member` is whether the parent already counts the path itself. */
-function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): FieldsNode | null {
+/** ensureNamedFieldsAreMembers(toFieldSet(v, type), type), in one walk. */
+export function toNamedFieldSet(v: unknown, type: TypeRef): FieldSet {
+  return FieldSet.fromNode(fieldSetWalk(v, type, ROOT, true));
+}
+
+/** Whether a walk's path is itself in the set (decided by the parent). */
+const NOT_MEMBER = 0;
+const MEMBER = 1;
+/** A member when it has children (a declared field, with `named`). */
+const MEMBER_IF_CHILDREN = 2;
+/** The set's root: its membership means nothing. */
+const ROOT = 3;
+
+type Membership = typeof NOT_MEMBER | typeof MEMBER | typeof MEMBER_IF_CHILDREN | typeof ROOT;
+
+/** The node of the current path, or null when the path contributes nothing. */
+function fieldSetWalk(v: unknown, type: TypeRef, member: Membership, named: boolean): FieldsNode | null {
   const atom = type.deduce(v);
   if (atom.map) {
     if (atom.map.atomic) return {};
-    if (!isObj(v)) return member ? {} : null;
+    if (!isObj(v)) return member === MEMBER || member === ROOT ? {} : null;
     const map = atom.map;
     const out: FieldsNode = {};
     let any = false;
@@ -330,28 +345,32 @@ function fieldSetWalk(v: unknown, type: TypeRef, member: boolean | undefined): F
       const c = fieldSetWalk(
         val,
         field?.type ?? map.elem,
-        val === null || (isObj(val) && isEmptyObj(val)) || field === undefined,
+        val === null || (isObj(val) && isEmptyObj(val)) || field === undefined
+          ? MEMBER
+          : named
+            ? MEMBER_IF_CHILDREN
+            : NOT_MEMBER,
+        named,
       );
       if (c === null) continue;
-      if (!any && member) out['.'] = {};
+      if (!any && (member === MEMBER || member === MEMBER_IF_CHILDREN)) out['.'] = {};
       any = true;
       out[field?.key ?? mapKey(k)] = c;
     }
-    return any ? out : member === false ? null : {};
+    return any || member === MEMBER || member === ROOT ? out : null;
   }
   if (atom.scalar) return {};
   if (atom.list) {
     const list = atom.list;
     if (list.atomic) return {};
-    if (!Array.isArray(v)) return member ? {} : null;
-    const entries = sortedItems(list, v);
-    if (entries.length === 0) return member ? {} : null;
+    const entries = Array.isArray(v) ? sortedItems(list, v) : [];
+    if (entries.length === 0) return member === MEMBER || member === ROOT ? {} : null;
     const out: FieldsNode = {};
-    if (member) out['.'] = {};
-    for (const e of entries) out[e.id] = e.dup ? {} : fieldSetWalk(e.item, list.elem, true)!;
+    if (member === MEMBER || member === MEMBER_IF_CHILDREN) out['.'] = {};
+    for (const e of entries) out[e.id] = e.dup ? {} : fieldSetWalk(e.item, list.elem, MEMBER, named)!;
     return out;
   }
-  return member ? {} : null;
+  return member === MEMBER || member === ROOT ? {} : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -942,16 +961,11 @@ export function ensureNamedFieldsAreMembers(set: FieldSet, type: TypeRef | undef
 
 function namedMembers(n: FieldsNode, type: TypeRef | undefined, member: boolean | undefined): FieldsNode {
   const atom = type?.atom;
-  const out: FieldsNode = {};
-  if (member) out['.'] = {};
-  let changed = member !== undefined && member !== isMemberNode(n);
+  let changes: Map<string, FieldsNode> | undefined;
   for (const k in n) {
     if (k === '.') continue;
     const c = n[k]!;
-    if (!hasKids(c)) {
-      out[k] = c;
-      continue;
-    }
+    if (!hasKids(c)) continue;
     let childType: TypeRef | undefined;
     let named = false;
     if (k.startsWith('f:') && atom?.map) {
@@ -962,10 +976,13 @@ function namedMembers(n: FieldsNode, type: TypeRef | undefined, member: boolean 
       childType = atom.list.elem;
     }
     const nc = namedMembers(c, childType, named || isMemberNode(c));
-    if (nc !== c) changed = true;
-    out[k] = nc;
+    if (nc !== c) (changes ??= new Map()).set(k, nc);
   }
-  return changed ? out : n;
+  if (changes === undefined && (member === undefined || member === isMemberNode(n))) return n;
+  const out: FieldsNode = {};
+  if (member) out['.'] = {};
+  for (const k in n) if (k !== '.') out[k] = changes?.get(k) ?? n[k]!;
+  return out;
 }
 
 /**
