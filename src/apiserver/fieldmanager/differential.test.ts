@@ -6,7 +6,8 @@ import { getDefinition } from '../../api/openapi/index.js';
 import type { SchemaLookup } from '../patch/schema.js';
 import { WIDGET, fixtureLookup } from '../patch/testing/fixtures.js';
 import { serverSideApply, updateManagedFields } from './field-manager.js';
-import { FieldSet } from './field-set.js';
+import { FieldSet, finishBuilt } from './field-set.js';
+import { fieldElement } from './path.js';
 import * as ref from './testing/reference/field-manager.js';
 import { FieldSet as RefFieldSet } from './testing/reference/field-set.js';
 import { DEDUCED, SchemaResolver, type TypeRef } from './testing/reference/smd-schema.js';
@@ -391,5 +392,69 @@ void test('field set algebra and FieldsV1 round trips agree with the reference i
       outcome(() => RefFieldSet.fromFieldsV1(odd).toFieldsV1()),
       `${what} fromFieldsV1 of ${JSON.stringify(odd)}`,
     );
+  }
+});
+
+/** Up to three random paths of nested map keys of `obj` (what reset fields may name). */
+function randomFieldPaths(rng: Rng, obj: unknown): string[][] {
+  const out: string[][] = [];
+  const n = rng.int(4);
+  for (let i = 0; i < n; i++) {
+    const path: string[] = [];
+    let v: unknown = obj;
+    while (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 0) break;
+      const k = rng.pick(keys);
+      path.push(k);
+      v = (v as Obj)[k];
+      if (rng.chance(0.4)) break;
+    }
+    if (rng.chance(0.1)) path.push('absent');
+    if (path.length > 0) out.push(path);
+  }
+  return out;
+}
+
+void test('the one-pass create walk and skipped comparisons agree with compare + recursive difference', () => {
+  for (let i = 0; i < RUNS; i++) {
+    const rng = new Rng(SEED * 5_000_011 + i);
+    const k = rng.pick(KINDS);
+    const type = typeOf(k);
+    const prodType = typedTypeOf(k);
+    const a = baseObject(rng, k, type);
+    const b = mutate(rng, a, type, rng.pick([0.04, 0.3]));
+    const paths = randomFieldPaths(rng, rng.chance(0.5) ? a : b);
+    const skip = FieldSet.of(...paths.map((p) => p.map(fieldElement)));
+    const refSkip = RefFieldSet.of(...paths.map((p) => p.map(fieldElement)));
+    const what = `seed ${i} ${k.name} skip ${JSON.stringify(paths)}`;
+    const fs = (s: { toFieldsV1(): unknown }) => JSON.stringify(s.toFieldsV1());
+
+    if (process.env.FM_DEBUG_SEED === String(i))
+      console.log(JSON.stringify(a, (_k, v: unknown) => (v === undefined ? '<undefined>' : v)));
+    const rc = refTyped.compare(refTyped.createBaseline(a, type), a, type);
+    const wantCreated = rc.modified.union(rc.added).recursiveDifference(refSkip);
+    assert.equal(
+      fs(FieldSet.fromNode(typed.createdFields(a, prodType, skip.node))),
+      fs(wantCreated),
+      `${what} created`,
+    );
+
+    const c = typed.compareInto(a, b, prodType, skip.node);
+    const rcmp = refTyped.compare(a, b, type);
+    const masks = [
+      [typed.ADDED | typed.MODIFIED, rcmp.added.union(rcmp.modified)],
+      [typed.REMOVED, rcmp.removed],
+      [typed.ADDED | typed.MODIFIED | typed.REMOVED, rcmp.added.union(rcmp.modified).union(rcmp.removed)],
+    ] as const;
+    for (const [mask, want] of masks) {
+      assert.equal(
+        fs(FieldSet.fromNode(finishBuilt(c.tree, mask, undefined))),
+        fs(want.recursiveDifference(refSkip)),
+        `${what} compare mask ${mask}`,
+      );
+    }
+    if (!c.removed)
+      assert.ok(rcmp.removed.recursiveDifference(refSkip).isEmpty(), `${what}: a removal went unnoticed`);
   }
 });

@@ -104,3 +104,63 @@ void test('paths print as upstream prints them in conflicts', () => {
   ];
   for (const [path, want] of cases) assert.equal(pathString(path), want);
 });
+
+void test('FieldsV1 decoding adopts canonical input and normalizes the rest', async (t) => {
+  await t.test('a canonical object is used as is, and encodes back to itself', () => {
+    const v = { 'f:a': {}, 'f:m': { '.': {}, 'f:x': {} }, 'f:s': { 'k:{"name":"b"}': {}, 'v:"a"': {} } };
+    assert.equal(FieldSet.fromFieldsV1(v).toFieldsV1(), v);
+  });
+  const cases: Array<{ name: string; input: Record<string, unknown>; want: Record<string, unknown> }> = [
+    { name: 'unsorted keys', input: { 'f:b': {}, 'f:a': {} }, want: { 'f:a': {}, 'f:b': {} } },
+    { name: 'a lone "." is a leaf', input: { 'f:a': { '.': {} } }, want: { 'f:a': {} } },
+    {
+      name: '"." after the children',
+      input: { 'f:a': { 'f:x': {}, '.': {} } },
+      want: { 'f:a': { '.': {}, 'f:x': {} } },
+    },
+    { name: 'key fields out of order', input: { 'k:{"b":1,"a":2}': {} }, want: { 'k:{"a":2,"b":1}': {} } },
+    { name: 'a spaced key', input: { 'k:{"name": "a"}': {} }, want: { 'k:{"name":"a"}': {} } },
+    {
+      name: 'index spellings',
+      input: { 'i:+1': {}, 'i:10': {}, 'i:9': {} },
+      want: { 'i:1': {}, 'i:9': {}, 'i:10': {} },
+    },
+    {
+      name: 'unknown element types dropped',
+      input: { 'x:y': {}, 'f:a': { 'z:q': {} } },
+      want: { 'f:a': {} },
+    },
+    {
+      name: 'non-object values read as leaves',
+      input: { 'f:a': 1, 'f:b': null, 'f:c': [] },
+      want: { 'f:a': {}, 'f:b': {}, 'f:c': {} },
+    },
+    {
+      name: 'kinds ordered fields < keys < values < indices',
+      input: { 'i:0': {}, 'v:1': {}, 'k:{"a":1}': {}, 'f:z': {} },
+      want: { 'f:z': {}, 'k:{"a":1}': {}, 'v:1': {}, 'i:0': {} },
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      assert.equal(JSON.stringify(FieldSet.fromFieldsV1(c.input).toFieldsV1()), JSON.stringify(c.want));
+    });
+  }
+  await t.test('operations never change their operands', () => {
+    const a = { 'f:m': { '.': {}, 'f:x': {}, 'f:y': {} }, 'f:s': {} };
+    const b = { 'f:m': { 'f:x': {} }, 'f:t': {} };
+    const before = JSON.stringify([a, b]);
+    const sa = FieldSet.fromFieldsV1(a);
+    const sb = FieldSet.fromFieldsV1(b);
+    sa.union(sb);
+    sa.difference(sb);
+    sa.recursiveDifference(sb);
+    sa.intersection(sb);
+    assert.equal(JSON.stringify([a, b]), before);
+    assert.deepEqual(sa.difference(sb).toFieldsV1(), { 'f:m': { '.': {}, 'f:y': {} }, 'f:s': {} });
+  });
+  await t.test('a subset taken below a member encodes without "."', () => {
+    const s = FieldSet.fromFieldsV1({ 'f:m': { '.': {}, 'f:x': {} } });
+    assert.deepEqual(s.withPrefix(f('m')).toFieldsV1(), { 'f:x': {} });
+  });
+});

@@ -612,7 +612,9 @@ function generalCreated(
   type: TypeRef,
   skip: FieldsNode | undefined,
 ): FieldsNode | null {
-  const root = compareInto(l, r, type, skip).tree;
+  // Unlike compare's root, an absent value inside an object is still walked (it counts as added).
+  const root = new BuildNode();
+  compareWalk(l, r, type, root, skip);
   return finishBuilt(root, ADDED | MODIFIED, (root.flags & (ADDED | MODIFIED)) !== 0);
 }
 
