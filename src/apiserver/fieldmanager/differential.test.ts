@@ -116,6 +116,7 @@ function outcome(fn: () => unknown): Outcome {
     const value = fn();
     return { ok: true, value, json: JSON.stringify(value) ?? 'undefined' };
   } catch (e) {
+    if (process.env.FM_DEBUG && e instanceof Error) console.log(e.stack);
     return { ok: false, error: describeError(e) };
   }
 }
@@ -255,7 +256,7 @@ function history(seed: number): void {
         next.status = sampleRunningPodStatus();
       const r = rng.next();
       if (r < 0.3) delete next.metadata.managedFields;
-      else if (r < 0.4 && next.metadata.managedFields)
+      else if (r < 0.4 && Array.isArray(next.metadata.managedFields))
         next.metadata.managedFields = perturbEntries(rng, next.metadata.managedFields);
       else if (r < 0.43) next.metadata.managedFields = [];
       if (rng.chance(0.03)) next = mutate(rng, next, type, 0.3);

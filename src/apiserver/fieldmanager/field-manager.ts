@@ -157,7 +157,7 @@ const resetSets = new Map<string, FieldSet>();
 function resetSet(opts: SchemaOptions): FieldSet {
   const paths = opts.resetFields ?? [];
   if (paths.length === 0) return EMPTY_SET;
-  const key = paths.map((p) => p.join('\u0000')).join('\u0001');
+  const key = paths.length === 1 && paths[0]!.length === 1 ? `.${paths[0]![0]!}` : JSON.stringify(paths);
   let set = resetSets.get(key);
   if (!set) {
     set = FieldSet.of(...paths.map((p) => p.map(fieldElement)));

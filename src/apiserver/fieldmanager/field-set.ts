@@ -187,26 +187,36 @@ function equalNodes(a: FieldsNode, b: FieldsNode): boolean {
   return n === 0;
 }
 
+const F_CODE = 0x66;
+const COLON_CODE = 0x3a;
+
 /** Whether `v` is already a canonical FieldsV1 node (so it can be adopted without rebuilding). */
 function isCanonical(v: Record<string, unknown>, root: boolean): boolean {
   let prev: string | undefined;
+  let prevField = false;
   let first = true;
   let dot = false;
   for (const k in v) {
     const c = v[k];
     if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
     if (k === DOT) {
-      if (!first || root) return false;
-      if (!isEmptyObject(c)) return false;
+      if (!first || root || !isEmptyObject(c)) return false;
       dot = true;
       first = false;
       continue;
     }
     first = false;
-    if (!isCanonicalKey(k)) return false;
-    if (prev !== undefined && compareKeys(prev, k) >= 0) return false;
+    if (k.charCodeAt(1) !== COLON_CODE) return false;
+    if (k.charCodeAt(0) === F_CODE) {
+      // Field keys sort first, by name.
+      if (prev !== undefined && (!prevField || prev >= k)) return false;
+      prevField = true;
+    } else {
+      if (!isCanonicalKey(k) || (prev !== undefined && compareKeys(prev, k) >= 0)) return false;
+      prevField = false;
+    }
     prev = k;
-    if (!isCanonical(c as Record<string, unknown>, false)) return false;
+    if (!isEmptyObject(c) && !isCanonical(c as Record<string, unknown>, false)) return false;
   }
   return !(dot && prev === undefined);
 }

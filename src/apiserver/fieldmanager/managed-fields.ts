@@ -131,14 +131,21 @@ export function decodeOrEmpty(entries: readonly ManagedFieldsEntry[] | undefined
   }
 }
 
-let lastSeconds: { time: string; seconds: number } | undefined;
+const parsedTimes = new Map<string, number>();
 
 function seconds(time: string | undefined): number {
   if (!time) return 0;
-  if (lastSeconds?.time === time) return lastSeconds.seconds;
-  const t = Date.parse(time);
-  const s = Number.isNaN(t) ? 0 : Math.floor(t / 1000);
-  lastSeconds = { time, seconds: s };
+  if (typeof time !== 'string') {
+    const t = Date.parse(time);
+    return Number.isNaN(t) ? 0 : Math.floor(t / 1000);
+  }
+  let s = parsedTimes.get(time);
+  if (s === undefined) {
+    const t = Date.parse(time);
+    s = Number.isNaN(t) ? 0 : Math.floor(t / 1000);
+    if (parsedTimes.size >= CACHE_LIMIT) parsedTimes.clear();
+    parsedTimes.set(time, s);
+  }
   return s;
 }
 
@@ -166,11 +173,19 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] | undefine
     out.push(e);
   }
   if (out.length === 1) return out;
-  const secs = new Map(out.map((e) => [e, seconds(e.time)]));
+  const parsed = new Map<ManagedFieldsEntry, number>();
+  const secs = (e: ManagedFieldsEntry): number => {
+    let n = parsed.get(e);
+    if (n === undefined) {
+      n = seconds(e.time);
+      parsed.set(e, n);
+    }
+    return n;
+  };
   return out.sort(
     (p, q) =>
       compareStrings(p.operation, q.operation) ||
-      secs.get(p)! - secs.get(q)! ||
+      secs(p) - secs(q) ||
       compareStrings(p.manager, q.manager) ||
       compareStrings(p.apiVersion, q.apiVersion) ||
       compareStrings(p.subresource, q.subresource),

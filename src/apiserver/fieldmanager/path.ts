@@ -158,6 +158,8 @@ export function deserializeElement(s: string): PathElement | undefined {
 // code works on those strings, parsing one (cached) only to order or print it.
 
 const KEY_CACHE_LIMIT = 20_000;
+const F_CODE = 0x66;
+const COLON_CODE = 0x3a;
 /** Parsed keys; null marks a key that is not the canonical spelling of an element (or no element). */
 const parsedKeys = new Map<string, PathElement | null>();
 
@@ -182,9 +184,6 @@ export function elementOfKey(key: string): PathElement | undefined {
   }
   return pe ?? undefined;
 }
-
-const F_CODE = 0x66;
-const COLON_CODE = 0x3a;
 
 /** True when `key` is exactly how serializeElement writes some element (`f:x`, `k:{"a":1}`, ...). */
 export function isCanonicalKey(key: string): boolean {

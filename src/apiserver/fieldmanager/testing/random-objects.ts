@@ -45,7 +45,22 @@ function isObj(v: unknown): v is Obj {
 
 const STRINGS = ['a', 'b', 'c', '', 'web', 'x<y&z>', 'é', '\u2028', 'TCP', 'UDP', '10', '9'];
 const NUMBERS = [0, 1, 2, 80, 443, -5, 2.5, 1e21, 1e-7];
-const MAP_KEYS = ['a', 'b', 'app', 'tier', 'x.io/y', '<&>', '10', '9', '', 'f:z', '.', '__proto__'];
+const MAP_KEYS = [
+  'a',
+  'b',
+  'app',
+  'tier',
+  'x.io/y',
+  '<&>',
+  '10',
+  '9',
+  '',
+  'f:z',
+  '.',
+  '__proto__',
+  'constructor',
+  'toString',
+];
 
 function scalar(rng: Rng): unknown {
   const r = rng.next();
