@@ -116,7 +116,6 @@ function outcome(fn: () => unknown): Outcome {
     const value = fn();
     return { ok: true, value, json: JSON.stringify(value) ?? 'undefined' };
   } catch (e) {
-    if (process.env.FM_DEBUG && e instanceof Error) console.log(e.stack);
     return { ok: false, error: describeError(e) };
   }
 }
@@ -431,8 +430,6 @@ void test('the one-pass create walk and skipped comparisons agree with compare +
     const what = `seed ${i} ${k.name} skip ${JSON.stringify(paths)}`;
     const fs = (s: { toFieldsV1(): unknown }) => JSON.stringify(s.toFieldsV1());
 
-    if (process.env.FM_DEBUG_SEED === String(i))
-      console.log(JSON.stringify(a, (_k, v: unknown) => (v === undefined ? '<undefined>' : v)));
     const rc = refTyped.compare(refTyped.createBaseline(a, type), a, type);
     const wantCreated = rc.modified.union(rc.added).recursiveDifference(refSkip);
     assert.equal(

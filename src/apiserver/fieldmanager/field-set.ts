@@ -293,15 +293,13 @@ export function finishBuilt(b: BuildNode, mask: number, member: boolean | undefi
   return member === false ? null : {};
 }
 
-const EMPTY_NODE: FieldsNode = {};
-
 export class FieldSet {
   /** An empty set, or the set whose canonical tree is `root`. */
   constructor(private root: FieldsNode = {}) {}
 
   /** The set whose FieldsV1 tree is `node` (canonical; its own "." is ignored). */
   static fromNode(node: FieldsNode | null): FieldSet {
-    return node === null ? EMPTY : new FieldSet(node);
+    return new FieldSet(node ?? {});
   }
 
   /** The set's canonical tree; callers must not mutate it. */
@@ -344,7 +342,7 @@ export class FieldSet {
   /** The subset below `pe` (paths with `pe` as their first element, without it). */
   withPrefix(pe: PathElement): FieldSet {
     const c = this.root[serializeElement(pe)];
-    return c === undefined ? EMPTY : new FieldSet(c);
+    return new FieldSet(c ?? {});
   }
 
   isEmpty(): boolean {
@@ -401,7 +399,7 @@ export class FieldSet {
     const o = v as Record<string, unknown>;
     if (isCanonical(o, true)) return new FieldSet(o as FieldsNode);
     const entries = readEntries(o);
-    return entries ? new FieldSet(buildEntries(entries, false)) : EMPTY;
+    return new FieldSet(entries ? buildEntries(entries, false) : {});
   }
 
   /** Child nodes, for walkers that need the schema at each level. */
@@ -446,5 +444,3 @@ export class FieldSet {
     return new FieldSet(out);
   }
 }
-
-const EMPTY = FieldSet.fromNode(EMPTY_NODE);
