@@ -1,13 +1,15 @@
 /**
  * @module Field manager micro-benchmark: µs per managedFields update for a pod and Deployment create,
- * a label change, a status-subresource write, and a server-side re-apply of an unchanged Deployment.
- * Run with `npx tsx bench/fieldmanager.ts [--iterations=N] [--only=name] [--print]`.
+ * label, scale and status-subresource writes, and a server-side re-apply of an unchanged Deployment.
+ * Run with `npx tsx bench/fieldmanager.ts [--iterations=N] [--only=name] [--print] [--reference]`;
+ * `--reference` measures the frozen pre-optimization implementation the differential tests use.
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../src/api/object.js';
 import { getDefinition } from '../src/api/openapi/index.js';
 import { deployments } from '../src/api/resources/apps/index.js';
-import { serverSideApply, updateManagedFields } from '../src/apiserver/fieldmanager/index.js';
+import * as current from '../src/apiserver/fieldmanager/index.js';
+import * as reference from '../src/apiserver/fieldmanager/testing/reference/field-manager.js';
 import {
   DEPLOYMENT_DEFINITION,
   POD_DEFINITION,
@@ -27,6 +29,7 @@ const args = new Map(
 const ITERATIONS = Number(args.get('iterations') ?? 20_000);
 const ONLY = args.get('only');
 const PRINT = args.has('print');
+const { serverSideApply, updateManagedFields } = args.has('reference') ? reference : current;
 
 const lookup: SchemaLookup = getDefinition;
 const POD = POD_DEFINITION;
@@ -71,6 +74,34 @@ function cases(): Case[] {
   const statusReset = Object.keys(statusPod)
     .filter((k) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata' && k !== 'status')
     .map((k) => [k]);
+
+  const liveDeployment = created(deployment, DEPLOYMENT, 'apps/v1');
+  const scaled = structuredClone(liveDeployment);
+  (scaled.spec as { replicas: number }).replicas = 5;
+  const deploymentStatus = structuredClone(liveDeployment);
+  deploymentStatus.status = {
+    observedGeneration: 1,
+    replicas: 3,
+    updatedReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+    conditions: [
+      {
+        type: 'Available',
+        status: 'True',
+        reason: 'MinimumReplicasAvailable',
+        lastUpdateTime: T1,
+        lastTransitionTime: T1,
+      },
+      {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        lastUpdateTime: T1,
+        lastTransitionTime: T0,
+      },
+    ],
+  };
 
   const config = sampleDeploymentManifest();
   const applied = serverSideApply(undefined, structuredClone(config), {
@@ -139,6 +170,37 @@ function cases(): Case[] {
           rootDefinition: POD,
           lookup,
           resetFields: statusReset,
+        });
+        return o;
+      },
+    },
+    {
+      name: 'scale deployment',
+      run: () => {
+        const o = shallow(scaled);
+        updateManagedFields(liveDeployment, o, {
+          manager: 'kubectl-scale',
+          apiVersion: 'apps/v1',
+          time: T1,
+          rootDefinition: DEPLOYMENT,
+          lookup,
+          resetFields: [['status']],
+        });
+        return o;
+      },
+    },
+    {
+      name: 'update deployment status',
+      run: () => {
+        const o = shallow(deploymentStatus);
+        updateManagedFields(liveDeployment, o, {
+          manager: 'kube-controller-manager',
+          subresource: 'status',
+          apiVersion: 'apps/v1',
+          time: T1,
+          rootDefinition: DEPLOYMENT,
+          lookup,
+          resetFields: [['spec']],
         });
         return o;
       },
