@@ -8,7 +8,7 @@ import { StatusError, badRequest } from '../../api/errors.js';
 import type { KubeObject, ManagedFieldsEntry, StatusCause } from '../../api/object.js';
 import { goJSON } from '../patch/go-format.js';
 import type { SchemaLookup } from '../patch/schema.js';
-import { FieldSet } from './field-set.js';
+import { FieldSet, finishBuilt } from './field-set.js';
 import {
   capUpdateManagers,
   decodeOrEmpty,
@@ -20,7 +20,6 @@ import {
 } from './managed-fields.js';
 import { fieldElement, pathString, type Path } from './path.js';
 import { DEDUCED, SchemaResolver, type TypeRef } from './smd-schema.js';
-import { finishBuilt } from './field-set.js';
 import {
   ADDED,
   MODIFIED,
