@@ -456,3 +456,48 @@ void test('the one-pass create walk and skipped comparisons agree with compare +
       assert.ok(rcmp.removed.recursiveDifference(refSkip).isEmpty(), `${what}: a removal went unnoticed`);
   }
 });
+
+void test('long lists (sorted another way) agree with the reference implementation', () => {
+  const widget = KINDS.find((k) => k.name === 'widget')!;
+  const pod = KINDS.find((k) => k.name === 'pod')!;
+  for (let i = 0; i < Math.max(20, RUNS / 10); i++) {
+    const rng = new Rng(SEED * 3_000_017 + i);
+    const names = (n: number): unknown[] =>
+      Array.from({ length: n }, () => (rng.chance(0.8) ? `n${rng.int(70)}` : rng.int(70)));
+    const obj: KubeObject = {
+      apiVersion: 'test/v1',
+      kind: 'Widget',
+      metadata: { name: 'obj', uid: 'uid-1' },
+      parts: names(33 + rng.int(40)).map((name) => ({ name, value: rng.pick(['a', 'b']) })),
+      tags: names(33 + rng.int(40)),
+      ports: Array.from({ length: 33 + rng.int(20) }, () => ({
+        port: rng.int(40),
+        ...(rng.chance(0.5) ? { protocol: rng.pick(['TCP', 'UDP']) } : {}),
+      })),
+    };
+    const p = samplePod();
+    const containers = (p.spec as { containers: Obj[] }).containers;
+    containers[0]!.env = names(33 + rng.int(40)).map((name) => ({ name, value: 'v' }));
+    for (const [k, o] of [
+      [widget, obj],
+      [pod, p],
+    ] as const) {
+      const schema = { rootDefinition: k.rootDefinition, lookup: k.lookup, apiVersion: k.apiVersion };
+      const what = `seed ${i} ${k.name}`;
+      const created = compareUpdate(
+        undefined,
+        o,
+        { ...schema, manager: 'm', time: TIMES[0] },
+        `${what} create`,
+      );
+      const next = mutate(rng, created, typeOf(k));
+      compareUpdate(created, next, { ...schema, manager: 'n', time: TIMES[1] }, `${what} update`);
+      compareApply(
+        created,
+        applyConfig(rng, k, typeOf(k), created),
+        { ...schema, manager: 'a', kind: k.kind, name: 'obj', time: TIMES[2] },
+        `${what} apply`,
+      );
+    }
+  }
+});

@@ -270,6 +270,7 @@ interface ItemEntry {
 
 /** The list's valid elements once each, in upstream's element order. */
 function sortedItems(list: ListDef, items: readonly unknown[]): ItemEntry[] {
+  if (items.length > 32) return sortedManyItems(list, items);
   const out: ItemEntry[] = [];
   for (const item of items) {
     const e = itemElement(list, item);
@@ -290,6 +291,18 @@ function sortedItems(list: ListDef, items: readonly unknown[]): ItemEntry[] {
     out.splice(j + 1, 0, { id, element, item, dup: false });
   }
   return out;
+}
+
+function sortedManyItems(list: ListDef, items: readonly unknown[]): ItemEntry[] {
+  const byId = new Map<string, ItemEntry>();
+  for (const item of items) {
+    const e = itemElement(list, item);
+    if (e === undefined) continue;
+    const seen = byId.get(e.id);
+    if (seen) seen.dup = true;
+    else byId.set(e.id, { id: e.id, element: e.element, item, dup: false });
+  }
+  return [...byId.values()].sort((a, b) => compareElements(a.element, b.element));
 }
 
 /** Sorts strings in place by UTF-16 code units (Array.prototype.sort's default order). */
