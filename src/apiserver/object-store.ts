@@ -115,6 +115,8 @@ export class ObjectStore {
    * object from here instead of parsing the value again.
    */
   private readonly written = new Map<string, { value: string; obj: KubeObject }>();
+  /** How every stored value of this resource begins, up to the inside of its metadata. */
+  private readonly metadataPrefix: string;
 
   constructor(def: ResourceDef, prefix: string, deps: ObjectStoreDeps) {
     this.def = def;
@@ -134,6 +136,7 @@ export class ObjectStore {
     this.admission = deps.admission;
     this.fieldTracker = deps.fieldTracker;
     this.statusFields = def.statusFields ?? (def.subresources?.status ? ['status'] : []);
+    this.metadataPrefix = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(def.kind)},"metadata":{`;
   }
 
   key(namespace: string, name: string): string {
@@ -156,16 +159,31 @@ export class ObjectStore {
    * Like {@link decode}, for the watch cache: reuses the object of a write this store just made when the
    * value is the one it wrote. The object is then shared with the write's response; neither mutates it.
    */
-  decodeForCache(kv: KeyValue): { obj: KubeObject; fields: Record<string, string> } {
+  decodeForCache(kv: KeyValue): { obj: KubeObject; fields: Record<string, string>; json?: string } {
     const hint = this.written.get(kv.key);
     if (hint !== undefined) {
       this.written.delete(kv.key);
       if (hint.value === kv.value) {
-        const obj = withResourceVersion(hint.obj, kv.modRevision);
-        return { obj, fields: this.fieldsOf(obj) };
+        const { obj, json } = this.stored(hint.obj, kv);
+        return { obj, fields: this.fieldsOf(obj), json };
       }
     }
     return this.decode(kv);
+  }
+
+  /**
+   * The object as stored at `kv`'s revision, with its JSON: the written value with the resourceVersion
+   * spliced into metadata (the stored form always starts with apiVersion, kind and a non-empty metadata).
+   */
+  private stored(obj: KubeObject, kv: KeyValue): { obj: KubeObject; json: string } {
+    const stored = withResourceVersion(obj, kv.modRevision);
+    const value = kv.value;
+    const at = this.metadataPrefix.length;
+    const json = value.startsWith(this.metadataPrefix)
+      ? `${value.slice(0, at)}"resourceVersion":"${kv.modRevision}"${value[at] === '}' ? '' : ','}${value.slice(at)}`
+      : JSON.stringify(stored);
+    serializedObjects.set(stored, json);
+    return { obj: stored, json };
   }
 
   /** Encodes `obj`, remembering it for {@link decodeForCache}. */
@@ -352,7 +370,7 @@ export class ObjectStore {
       }
       try {
         const kv = await this.store.create(key, this.encodeForWrite(key, obj));
-        const stored = withResourceVersion(obj, kv.modRevision);
+        const stored = this.stored(obj, kv).obj;
         this.committedAdmission(attrs, stored);
         return stored;
       } catch (err) {
@@ -532,7 +550,7 @@ export class ObjectStore {
     }
     try {
       const written = await this.store.update(kv.key, this.encodeForWrite(kv.key, obj), kv.modRevision);
-      const stored = withResourceVersion(obj, written.modRevision);
+      const stored = this.stored(obj, written).obj;
       this.committedAdmission(attrs, stored);
       return stored;
     } catch (err) {
@@ -727,6 +745,14 @@ export class ObjectStore {
     else delete obj.metadata.finalizers;
     return true;
   }
+}
+
+/** The JSON of objects a write just stored, so responses need not serialize them again. */
+const serializedObjects = new WeakMap<KubeObject, string>();
+
+/** The JSON the store already made of `obj`, if it was just written. */
+export function knownJson(obj: KubeObject): string | undefined {
+  return serializedObjects.get(obj);
 }
 
 /** A shallow copy of `obj` whose metadata carries the revision as resourceVersion. */

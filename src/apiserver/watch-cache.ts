@@ -55,7 +55,7 @@ export interface WatchCacheOptions {
   /** Key prefix of the resource, ending with '/'. */
   prefix: string;
   /** Builds a cache entry's object and fields from a stored value. */
-  decode: (kv: KeyValue) => { obj: KubeObject; fields: Record<string, string> };
+  decode: (kv: KeyValue) => { obj: KubeObject; fields: Record<string, string>; json?: string };
   /** Field paths to index (besides namespace and labels). */
   indexedFields?: readonly string[];
   /** Number of past events kept for watches that start from an older resourceVersion. */
@@ -256,7 +256,7 @@ export class WatchCache {
   }
 
   private makeEntry(kv: KeyValue): CacheEntry {
-    const { obj, fields } = this.decodeValue(kv);
+    const { obj, fields, json } = this.decodeValue(kv);
     return {
       key: kv.key,
       obj,
@@ -264,6 +264,7 @@ export class WatchCache {
       namespace: obj.metadata.namespace ?? '',
       fields,
       labels: obj.metadata.labels ?? EMPTY,
+      json,
     };
   }
 

@@ -19,6 +19,18 @@ export function getDefinition(name: string): Schema | undefined {
  * target's. Throws on a `$ref` to an unknown definition.
  */
 export function resolve(schema: Schema): Schema {
+  let r = resolved.get(schema);
+  if (r === undefined) {
+    r = resolveUncached(schema);
+    resolved.set(schema, r);
+  }
+  return r;
+}
+
+/** Schemas are never mutated, so each resolves once. */
+const resolved = new WeakMap<Schema, Schema>();
+
+function resolveUncached(schema: Schema): Schema {
   const { $ref, allOf, ...rest } = schema;
   let target: Schema | undefined;
   if ($ref !== undefined) {

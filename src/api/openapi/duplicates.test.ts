@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
-import { findDuplicateFields, parseYamlStrict } from './index.js';
+import { describe, it, test } from 'node:test';
+import { findDuplicateFields, hasDuplicateFields, parseYamlStrict } from './index.js';
 
 void test('findDuplicateFields reports paths of repeated keys', () => {
   const cases: Array<[string, string, string[]]> = [
@@ -55,4 +55,25 @@ void test('parseYamlStrict handles flow style, empty input, multi-doc and errors
   if (!bad.ok) assert.ok(bad.error.length > 0);
   const tab = parseYamlStrict('a:\n\t- b');
   assert.equal(tab.ok, false);
+});
+
+describe('hasDuplicateFields', () => {
+  const cases: Array<[string, boolean]> = [
+    ['{"a":1,"b":2}', false],
+    ['{"a":1,"a":2}', true],
+    ['{"a":{"x":1,"x":1}}', true],
+    ['[{"a":1},{"a":1}]', false],
+    ['{"s":"a\\":b","t":"\\"x\\":"}', false],
+    ['{"s" : "v", "s"\n: "w"}', true],
+    ['{"__proto__":1,"b":{"c":[1,{"d":null}]}}', false],
+    ['{"k":"has, \\"quoted\\": text","k2":"}{"}', false],
+    ['{}', false],
+    ['"just a string: here"', false],
+  ];
+  for (const [text, want] of cases) {
+    it(text, () => {
+      assert.equal(hasDuplicateFields(text, JSON.parse(text)), want);
+      assert.equal(findDuplicateFields(text).length > 0, want);
+    });
+  }
 });

@@ -18,6 +18,32 @@ interface Frame {
   pendingKey: string | undefined;
 }
 
+/** A JSON string token followed by a colon: exactly an object key (string values are followed by , ] or }). */
+const KEY_TOKEN = /"(?:[^"\\]|\\.)*"\s*:/g;
+
+function countKeys(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const item of v) n += countKeys(item);
+    return n;
+  }
+  for (const k in v) n += 1 + countKeys((v as Record<string, unknown>)[k]);
+  return n;
+}
+
+/**
+ * Whether `jsonText` (which parsed to `parsed`) repeats a key in some object: JSON.parse keeps one
+ * key per name, so the text has more key tokens than the value has keys exactly when one repeats.
+ * A cheap check before {@link findDuplicateFields} names them.
+ */
+export function hasDuplicateFields(jsonText: string, parsed: unknown): boolean {
+  let tokens = 0;
+  KEY_TOKEN.lastIndex = 0;
+  while (KEY_TOKEN.exec(jsonText) !== null) tokens++;
+  return tokens !== countKeys(parsed);
+}
+
 /**
  * Paths of keys that occur more than once in the same JSON object, in order of their second
  * occurrence (each path reported once). Tolerates malformed input: it reports what it saw before

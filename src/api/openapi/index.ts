@@ -8,7 +8,12 @@ export {
   type SchemaValidationResult,
   type ValidateOptions,
 } from './validate.js';
-export { findDuplicateFields, parseYamlStrict, type YamlParseResult } from './duplicates.js';
+export {
+  findDuplicateFields,
+  hasDuplicateFields,
+  parseYamlStrict,
+  type YamlParseResult,
+} from './duplicates.js';
 export {
   openapiV3Root,
   openapiV3Document,

@@ -48,10 +48,29 @@ interface Ctx {
 
 /** Where a value sits: its full path, and upstream's Go error context (struct name + field path without indices). */
 interface Place {
-  path: string;
-  goPath: string;
+  /** The enclosing place; absent at the root, whose `seg` is the root path. */
+  readonly parent: Place | undefined;
+  /** A field name, a list index or a map key. */
+  readonly seg: string;
+  readonly kind: 'root' | 'field' | 'index' | 'key';
   /** Go struct that holds the field, or '' at the root (then Go says "Go value"). */
-  struct: string;
+  readonly struct: string;
+}
+
+/** The full path, e.g. `spec.containers[0].ports[1].containerPort`; built only when an error needs it. */
+function pathOf(at: Place): string {
+  if (!at.parent) return at.seg;
+  const base = pathOf(at.parent);
+  if (at.kind === 'index') return `${base}[${at.seg}]`;
+  return base ? `${base}.${at.seg}` : at.seg;
+}
+
+/** Upstream's Go error path: field names only, without indices or map keys. */
+function goPathOf(at: Place): string {
+  if (!at.parent) return at.seg;
+  const base = goPathOf(at.parent);
+  if (at.kind !== 'field') return base;
+  return base ? `${base}.${at.seg}` : at.seg;
 }
 
 /**
@@ -73,7 +92,7 @@ export function validateAgainstSchema(
     ctx,
     obj,
     { $ref: `#/components/schemas/${definition}` },
-    { path: root, goPath: root, struct: '' },
+    { parent: undefined, seg: root, kind: 'root', struct: '' },
     true,
   );
   return { unknownFields: ctx.unknownFields, typeErrors: ctx.typeErrors };
@@ -127,17 +146,13 @@ function typeError(ctx: Ctx, v: unknown, schema: Schema, at: Place, detail?: str
   // Go quotes the literal only when a number does not fit a numeric target (fraction, overflow).
   const numericTarget = /^(u?int(8|16|32|64)?|float(32|64))$/.test(expected);
   const shown = actual === 'number' && numericTarget ? `number ${String(v)}` : actual;
-  const target = at.struct ? `Go struct field ${at.struct}.${at.goPath}` : 'Go value';
+  const target = at.struct ? `Go struct field ${at.struct}.${goPathOf(at)}` : 'Go value';
   const message = detail ?? `json: cannot unmarshal ${shown} into ${target} of type ${expected}`;
-  ctx.typeErrors.push({ path: at.path, actual, expected, message });
+  ctx.typeErrors.push({ path: pathOf(at), actual, expected, message });
 }
 
 function child(at: Place, field: string, struct: string): Place {
-  return {
-    path: at.path ? `${at.path}.${field}` : field,
-    goPath: at.goPath ? `${at.goPath}.${field}` : field,
-    struct,
-  };
+  return { parent: at, seg: field, kind: 'field', struct };
 }
 
 function walk(ctx: Ctx, v: unknown, schema: Schema, at: Place, isRoot = false): void {
@@ -162,7 +177,7 @@ function walk(ctx: Ctx, v: unknown, schema: Schema, at: Place, isRoot = false): 
         const items = s.items;
         v.forEach((item, i) => {
           if (item === null && ctx.prune) v[i] = zeroValue(items);
-          else walk(ctx, item, items, { ...at, path: `${at.path}[${i}]` });
+          else walk(ctx, item, items, { parent: at, seg: String(i), kind: 'index', struct: at.struct });
         });
       }
       return;
@@ -224,7 +239,7 @@ function walkObject(
       else if (prop) walk(ctx, value, prop, child(at, key, struct));
       else if (isRoot && (key === 'apiVersion' || key === 'kind')) continue;
       else if (!s['x-kubernetes-preserve-unknown-fields']) {
-        ctx.unknownFields.push(child(at, key, struct).path);
+        ctx.unknownFields.push(pathOf(child(at, key, struct)));
         if (ctx.prune) delete obj[key];
       }
     }
@@ -238,7 +253,7 @@ function walkObject(
         continue;
       }
       // Go's error context names the map field, not the key; our path names the key.
-      walk(ctx, value, addl, { ...at, path: at.path ? `${at.path}.${key}` : key });
+      walk(ctx, value, addl, { parent: at, seg: key, kind: 'key', struct: at.struct });
     }
   }
 }

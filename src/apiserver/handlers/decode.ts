@@ -1,7 +1,12 @@
 /** @module Request bodies: size limit, JSON/YAML/protobuf decoding, kind checks and field validation. */
 import { badRequest, unsupportedMediaType } from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
-import { findDuplicateFields, parseYamlStrict, validateAgainstSchema } from '../../api/openapi/index.js';
+import {
+  findDuplicateFields,
+  hasDuplicateFields,
+  parseYamlStrict,
+  validateAgainstSchema,
+} from '../../api/openapi/index.js';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from '../../api/protobuf/index.js';
 import { apiVersionOf } from '../../api/resource.js';
 import { bodyKindOf } from '../negotiation.js';
@@ -51,7 +56,8 @@ export function parseText(
   } catch (err) {
     throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
   }
-  return { value, duplicates: wantDuplicates ? findDuplicateFields(text) : [] };
+  const duplicates = wantDuplicates && hasDuplicateFields(text, value) ? findDuplicateFields(text) : [];
+  return { value, duplicates };
 }
 
 /** Reads and decodes an object body for create/update. */

@@ -3,6 +3,7 @@ import { stringify as toYaml } from 'yaml';
 import type { KubeObject, ListMeta } from '../../api/object.js';
 import { apiVersionOf, listKindOf, type ResourceDef } from '../../api/resource.js';
 import type { OutputForm } from '../negotiation.js';
+import { knownJson } from '../object-store.js';
 import { buildTable, partialObjectMetadata } from '../table.js';
 import type { ApiResponse } from '../transport.js';
 import type { CacheEntry } from '../watch-cache.js';
@@ -49,7 +50,7 @@ export function writeObject(
   switch (form.kind) {
     case 'json':
       if (form.yaml) send(res, status, form, toYaml(obj), headers);
-      else send(res, status, form, opts.json ?? JSON.stringify(obj), headers);
+      else send(res, status, form, opts.json ?? knownJson(obj) ?? JSON.stringify(obj), headers);
       return;
     case 'table': {
       const table = buildTable(
