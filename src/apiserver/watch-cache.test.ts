@@ -159,6 +159,60 @@ describe('WatchCache', () => {
   });
 });
 
+describe('WatchCache.page', () => {
+  it('pages in key order across namespaces, after deletes and re-creates', async () => {
+    const store = new MemoryStore();
+    const cache = newCache(store);
+    await cache.start();
+    const want: string[] = [];
+    for (const ns of ['b', 'a', 'c']) {
+      for (let i = 9; i >= 0; i--) {
+        await store.create(`${PREFIX}${ns}/p${i}`, pod(ns, `p${i}`, { i: String(i % 3) }));
+      }
+    }
+    await settle(cache, store);
+    for (const ns of ['a', 'b', 'c']) for (let i = 0; i < 10; i++) want.push(`${ns}/p${i}`);
+    const names = (es: CacheEntry[]): string[] => es.map((e) => `${e.namespace}/${e.obj.metadata.name}`);
+    // Interleave writes with reads so the lazy key order has to merge.
+    await store.delete(`${PREFIX}a/p3`);
+    await settle(cache, store);
+    assert.equal(cache.list(all).length, 29);
+    await store.create(`${PREFIX}a/p3`, pod('a', 'p3'));
+    await store.create(`${PREFIX}a/p35`, pod('a', 'p35'));
+    await settle(cache, store);
+    want.splice(want.indexOf('a/p3') + 1, 0, 'a/p35');
+    let seen: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = cache.page(all, after, 7, true);
+      seen = seen.concat(names(page.entries));
+      if (!page.more) break;
+      assert.equal(page.remaining, want.length - seen.length);
+      after = page.entries.at(-1)!.key;
+    }
+    assert.deepEqual(seen, want);
+    const nsB = cache.page({ ...all, namespace: 'b' }, `${PREFIX}b/p4`, 3, true);
+    assert.deepEqual(names(nsB.entries), ['b/p5', 'b/p6', 'b/p7']);
+    assert.equal(nsB.remaining, 2);
+    const labelled = cache.page(labelFilter('i', '0'), '', 0, false);
+    assert.deepEqual(names(labelled.entries), [
+      'a/p0',
+      'a/p6',
+      'a/p9',
+      'b/p0',
+      'b/p3',
+      'b/p6',
+      'b/p9',
+      'c/p0',
+      'c/p3',
+      'c/p6',
+      'c/p9',
+    ]);
+    assert.deepEqual(cache.page({ ...all, namespace: 'zz' }, '', 5, true).entries, []);
+    cache.stop();
+  });
+});
+
 describe('translate', () => {
   const entry = (labels: Record<string, string>): CacheEntry => ({
     key: 'k',

@@ -86,6 +86,13 @@ export class WatchCache {
   private readonly byNamespace = new Map<string, Set<string>>();
   private readonly byLabel = new Map<string, Map<string, Set<string>>>();
   private readonly byField = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Every key in order, kept lazily: new keys wait in `unsortedKeys` and deleted ones stay until the next
+   * merge, so writes cost O(1) and a read after writes merges in O(n + k log k) instead of sorting.
+   */
+  private sortedKeys: string[] = [];
+  private unsortedKeys: string[] = [];
+  private deadKeys = 0;
 
   /** Ring buffer of recent events. */
   private readonly history: CacheEvent[] = [];
@@ -175,18 +182,74 @@ export class WatchCache {
 
   /** Entries matching the filter, sorted by key. */
   list(filter: CacheFilter): CacheEntry[] {
+    return this.page(filter, '', 0, false).entries;
+  }
+
+  /**
+   * One page of the entries matching `filter`, in key order, starting after the key `startAfter`
+   * ('' for the first page), at most `limit` entries (0: all). `remaining` counts the matches after
+   * the page when `countRemaining` is set.
+   */
+  page(
+    filter: CacheFilter,
+    startAfter: string,
+    limit: number,
+    countRemaining: boolean,
+  ): { entries: CacheEntry[]; more: boolean; remaining: number } {
     const candidates = this.candidates(filter);
-    const out: CacheEntry[] = [];
-    if (candidates === undefined) {
-      for (const e of this.items.values()) if (filter.matches(e)) out.push(e);
+    const nsSet = filter.namespace ? this.byNamespace.get(filter.namespace) : undefined;
+    let keys: readonly string[];
+    let from: number;
+    let to: number;
+    if (candidates !== undefined && (candidates !== nsSet || candidates.size === 0)) {
+      // A label or field index narrowed it: sort just those keys.
+      keys = [...candidates].sort();
+      from = 0;
+      to = keys.length;
     } else {
-      for (const k of candidates) {
-        const e = this.items.get(k);
-        if (e && filter.matches(e)) out.push(e);
-      }
+      keys = this.sortedView();
+      const low = filter.namespace ? `${this.prefix}${filter.namespace}/` : this.prefix;
+      const high = filter.namespace ? `${this.prefix}${filter.namespace}0` : undefined;
+      from = lowerBound(keys, low);
+      to = high === undefined ? keys.length : lowerBound(keys, high);
     }
-    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return out;
+    if (startAfter) from = Math.max(from, upperBound(keys, startAfter));
+    const entries: CacheEntry[] = [];
+    let i = from;
+    for (; i < to; i++) {
+      const e = this.items.get(keys[i]!);
+      if (!e || !filter.matches(e)) continue;
+      if (limit > 0 && entries.length === limit) break;
+      entries.push(e);
+    }
+    let remaining = 0;
+    let more = false;
+    for (; i < to; i++) {
+      const e = this.items.get(keys[i]!);
+      if (!e || !filter.matches(e)) continue;
+      more = true;
+      if (!countRemaining) break;
+      remaining++;
+    }
+    return { entries, more, remaining };
+  }
+
+  private sortedView(): readonly string[] {
+    if (this.unsortedKeys.length === 0 && this.deadKeys <= this.sortedKeys.length / 4) return this.sortedKeys;
+    const added = this.unsortedKeys.sort();
+    const old = this.sortedKeys;
+    const merged: string[] = [];
+    let a = 0;
+    let b = 0;
+    while (a < old.length || b < added.length) {
+      const k = b >= added.length || (a < old.length && old[a]! <= added[b]!) ? old[a++]! : added[b++]!;
+      if (merged.length > 0 && merged[merged.length - 1] === k) continue;
+      if (this.items.has(k)) merged.push(k);
+    }
+    this.sortedKeys = merged;
+    this.unsortedKeys = [];
+    this.deadKeys = 0;
+    return merged;
   }
 
   /** The smallest index set that contains every match, or undefined to scan everything. */
@@ -344,12 +407,14 @@ export class WatchCache {
   private put(entry: CacheEntry): void {
     const prev = this.items.get(entry.key);
     if (prev) this.unindex(prev);
+    else this.unsortedKeys.push(entry.key);
     this.items.set(entry.key, entry);
     this.index(entry);
   }
 
   private remove(entry: CacheEntry): void {
     this.items.delete(entry.key);
+    this.deadKeys++;
     this.unindex(entry);
   }
 
@@ -388,6 +453,30 @@ export function translate(e: CacheEvent, filter: CacheFilter): CacheEvent | unde
   if (cur) return e.type === 'ADDED' ? e : { ...e, type: 'ADDED' };
   if (before) return { ...e, type: 'DELETED' };
   return undefined;
+}
+
+/** First index whose key is >= k. */
+function lowerBound(keys: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose key is > k. */
+function upperBound(keys: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function nested(m: Map<string, Map<string, Set<string>>>, k: string): Map<string, Set<string>> {

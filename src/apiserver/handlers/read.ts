@@ -99,26 +99,19 @@ export async function listPage(os: ObjectStore, namespace: string, opts: ListOpt
 
 function cachePage(os: ObjectStore, opts: ListOptions, startAfter: string): ListPage {
   const rev = os.cache.currentRevision;
-  let all = os.cache.list(opts.filter);
-  if (startAfter) {
-    const after = os.prefix + startAfter;
-    let lo = 0;
-    let hi = all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (all[mid]!.key <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    all = all.slice(lo);
-  }
+  const page = os.cache.page(
+    opts.filter,
+    startAfter ? os.prefix + startAfter : '',
+    opts.limit,
+    !opts.selective,
+  );
   const meta: ListMeta = { resourceVersion: String(rev) };
-  if (opts.limit > 0 && all.length > opts.limit) {
-    const entries = all.slice(0, opts.limit);
-    meta.continue = encodeContinue(rev, entries[entries.length - 1]!.key.slice(os.prefix.length));
-    if (!opts.selective) meta.remainingItemCount = all.length - opts.limit;
-    return { entries, meta };
+  if (page.more) {
+    const last = page.entries[page.entries.length - 1]!;
+    meta.continue = encodeContinue(rev, last.key.slice(os.prefix.length));
+    if (!opts.selective) meta.remainingItemCount = page.remaining;
   }
-  return { entries: all, meta };
+  return { entries: page.entries, meta };
 }
 
 async function storePage(
