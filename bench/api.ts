@@ -125,7 +125,7 @@ async function startSkiff(dataDir: string): Promise<{ child: ChildProcess; url: 
   );
   let out = '';
   const url = await new Promise<URL>((resolveUrl, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /ready at (http:\/\/\S+)/.exec(out);
       if (m) resolveUrl(new URL(m[1]!));

@@ -159,7 +159,11 @@ export function fieldErrorString(e: FieldError): string {
 
 /** 422 Invalid with details.causes, e.g. `Deployment.apps "web" is invalid: spec.replicas: ...`. */
 export function invalid(group: string, kind: string, name: string, errs: readonly FieldError[]): StatusError {
-  const causes: StatusCause[] = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
+  const causes: StatusCause[] = errs.map((e) => ({
+    reason: e.type,
+    message: fieldErrorBody(e),
+    field: e.field,
+  }));
   const parts = errs.map(fieldErrorString);
   const agg = parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
   return failure(422, 'Invalid', `${qualifiedKind(group, kind)} "${name}" is invalid: ${agg}`, {
@@ -184,14 +188,24 @@ export function forbidden(gr: GroupResource, name: string, reason: string): Stat
 }
 
 export function methodNotSupported(gr: GroupResource, verb: string): StatusError {
-  return failure(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
-    group: gr.group,
-    kind: gr.resource,
-  });
+  return failure(
+    405,
+    'MethodNotAllowed',
+    `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`,
+    {
+      group: gr.group,
+      kind: gr.resource,
+    },
+  );
 }
 
 export function methodNotAllowed(): StatusError {
-  return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+  return failure(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+    {},
+  );
 }
 
 export function notAcceptable(message: string): StatusError {

@@ -271,10 +271,26 @@ describe('ephemeral containers update', () => {
 describe('pod status IPs kept in step (v1 conversion)', () => {
   const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
     ['podIP fills podIPs', { podIP: '10.0.0.1' }, { podIP: '10.0.0.1', podIPs: [{ ip: '10.0.0.1' }] }],
-    ['podIPs fills podIP', { podIPs: [{ ip: '10.0.0.2' }, { ip: 'fd00::2' }] }, { podIP: '10.0.0.2', podIPs: [{ ip: '10.0.0.2' }, { ip: 'fd00::2' }] }],
-    ['podIP wins when they differ', { podIP: '10.0.0.3', podIPs: [{ ip: '10.0.0.9' }] }, { podIP: '10.0.0.3', podIPs: [{ ip: '10.0.0.3' }] }],
-    ['hostIP fills hostIPs', { hostIP: '192.168.1.1' }, { hostIP: '192.168.1.1', hostIPs: [{ ip: '192.168.1.1' }] }],
-    ['hostIPs fills hostIP', { hostIPs: [{ ip: '192.168.1.2' }] }, { hostIP: '192.168.1.2', hostIPs: [{ ip: '192.168.1.2' }] }],
+    [
+      'podIPs fills podIP',
+      { podIPs: [{ ip: '10.0.0.2' }, { ip: 'fd00::2' }] },
+      { podIP: '10.0.0.2', podIPs: [{ ip: '10.0.0.2' }, { ip: 'fd00::2' }] },
+    ],
+    [
+      'podIP wins when they differ',
+      { podIP: '10.0.0.3', podIPs: [{ ip: '10.0.0.9' }] },
+      { podIP: '10.0.0.3', podIPs: [{ ip: '10.0.0.3' }] },
+    ],
+    [
+      'hostIP fills hostIPs',
+      { hostIP: '192.168.1.1' },
+      { hostIP: '192.168.1.1', hostIPs: [{ ip: '192.168.1.1' }] },
+    ],
+    [
+      'hostIPs fills hostIP',
+      { hostIPs: [{ ip: '192.168.1.2' }] },
+      { hostIP: '192.168.1.2', hostIPs: [{ ip: '192.168.1.2' }] },
+    ],
     ['nothing set stays so', { phase: 'Pending' }, { phase: 'Pending' }],
   ];
   for (const [name, status, want] of cases) {

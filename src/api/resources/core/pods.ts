@@ -312,7 +312,9 @@ function tolerationsOnlyAdded(next: unknown, prev: unknown, field: string): Fiel
   // Compared as Go structs are: tolerationSeconds aside, and an absent field equal to its zero value.
   const comparable = (t: Obj): Obj =>
     Object.fromEntries(
-      Object.entries(t).filter(([k, v]) => k !== 'tolerationSeconds' && v !== undefined && v !== null && v !== ''),
+      Object.entries(t).filter(
+        ([k, v]) => k !== 'tolerationSeconds' && v !== undefined && v !== null && v !== '',
+      ),
     );
   const n = objs(next).map(([t]) => comparable(t));
   for (const [o] of objs(prev)) {
