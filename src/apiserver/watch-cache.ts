@@ -187,8 +187,9 @@ export class WatchCache {
 
   /**
    * One page of the entries matching `filter`, in key order, starting after the key `startAfter`
-   * ('' for the first page), at most `limit` entries (0: all). `remaining` counts the matches after
-   * the page when `countRemaining` is set.
+   * ('' for the first page), at most `limit` entries (0: all). `remaining` counts the entries after
+   * the page when `countRemaining` is set, which callers do only for filters without selectors
+   * (every entry of the namespace matches), so it can be counted by position.
    */
   page(
     filter: CacheFilter,
@@ -207,7 +208,8 @@ export class WatchCache {
       from = 0;
       to = keys.length;
     } else {
-      keys = this.sortedView();
+      // Counting what remains by position needs the order free of deleted keys.
+      keys = this.sortedView(countRemaining);
       const low = filter.namespace ? `${this.prefix}${filter.namespace}/` : this.prefix;
       const high = filter.namespace ? `${this.prefix}${filter.namespace}0` : undefined;
       from = lowerBound(keys, low);
@@ -224,6 +226,10 @@ export class WatchCache {
     }
     let remaining = 0;
     let more = false;
+    if (countRemaining && keys === this.sortedKeys && this.deadKeys === 0) {
+      // Every key in range is live and matches (a list without selectors): count by position.
+      return { entries, more: i < to, remaining: to - i };
+    }
     for (; i < to; i++) {
       const e = this.items.get(keys[i]!);
       if (!e || !filter.matches(e)) continue;
@@ -234,8 +240,9 @@ export class WatchCache {
     return { entries, more, remaining };
   }
 
-  private sortedView(): readonly string[] {
-    if (this.unsortedKeys.length === 0 && this.deadKeys <= this.sortedKeys.length / 4) return this.sortedKeys;
+  private sortedView(withoutDeadKeys = false): readonly string[] {
+    const clean = withoutDeadKeys ? this.deadKeys === 0 : this.deadKeys <= this.sortedKeys.length / 4;
+    if (this.unsortedKeys.length === 0 && clean) return this.sortedKeys;
     const added = this.unsortedKeys.sort();
     const old = this.sortedKeys;
     const merged: string[] = [];
