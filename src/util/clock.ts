@@ -4,19 +4,70 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * A clock that can also run a callback later. Long-running client components (work queues, informers,
+ * leader election) take one, so tests drive them with {@link FakeClock} instead of sleeping.
+ */
+export interface TimerClock extends Clock {
+  /** Runs `fn` once after `ms` milliseconds; the returned function cancels it (a no-op once it ran). */
+  setTimer(ms: number, fn: () => void): () => void;
+}
 
-/** A clock that only moves when told to. */
-export class FakeClock implements Clock {
+export const systemClock: TimerClock = {
+  now: () => new Date(),
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
+};
+
+interface FakeTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A clock that only moves when told to; its timers fire, in due order, as it moves past them. */
+export class FakeClock implements TimerClock {
+  private timers: FakeTimer[] = [];
+  private seq = 0;
+
   constructor(private t: number = Date.parse('2024-01-01T00:00:00Z')) {}
   now(): Date {
     return new Date(this.t);
   }
   advance(ms: number): void {
-    this.t += ms;
+    this.moveTo(this.t + ms);
   }
   set(date: Date): void {
-    this.t = date.getTime();
+    this.moveTo(date.getTime());
+  }
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer: FakeTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+    };
+  }
+  /** Timers scheduled and not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  // Fires due timers one at a time, each with the clock at its due time; a timer set by a callback
+  // fires in the same move when it falls due before the target.
+  private moveTo(target: number): void {
+    for (;;) {
+      let next: FakeTimer | undefined;
+      for (const x of this.timers) {
+        if (x.at <= target && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
+      }
+      if (!next) break;
+      this.timers = this.timers.filter((x) => x !== next);
+      if (next.at > this.t) this.t = next.at;
+      next.fn();
+    }
+    this.t = target;
   }
 }
 
