@@ -136,23 +136,24 @@ export function value(q: string | number): number {
   return parsed(q).value;
 }
 
-function requestsOf(c: { resources?: { requests?: Record<string, string | number> } }): Resource {
-  return Resource.fromList(c.resources?.requests);
-}
+type ContainerLike = { resources?: { requests?: Record<string, string | number> }; restartPolicy?: string };
 
 /**
- * What a pod requests (upstream's resource.PodRequests): the sum over containers, then the larger of that
- * and each init container in turn (restartable "sidecar" init containers add to everything after them),
- * plus spec.overhead.
+ * Upstream's pod-level aggregation: the sum over containers, then the larger of that and each init
+ * container in turn (restartable "sidecar" init containers add to everything after them), plus overhead.
  */
-export function podRequests(pod: Pod): Resource {
+function aggregate(
+  pod: Pod,
+  perContainer: (c: ContainerLike) => Resource,
+  overhead: (o: Resource) => Resource,
+): Resource {
   const spec = pod.spec;
   const reqs = new Resource();
-  for (const c of spec?.containers ?? []) reqs.add(requestsOf(c));
+  for (const c of spec?.containers ?? []) reqs.add(perContainer(c));
   const restartable = new Resource();
   const initMax = new Resource();
   for (const c of spec?.initContainers ?? []) {
-    const r = requestsOf(c);
+    const r = perContainer(c);
     if (c.restartPolicy === 'Always') {
       reqs.add(r);
       restartable.add(r);
@@ -164,47 +165,41 @@ export function podRequests(pod: Pod): Resource {
     }
   }
   reqs.setMax(initMax);
-  if (spec?.overhead) reqs.add(Resource.fromList(spec.overhead));
+  if (spec?.overhead) reqs.add(overhead(Resource.fromList(spec.overhead)));
   return reqs;
+}
+
+/** What a pod requests (upstream's resource.PodRequests), init containers, sidecars and overhead included. */
+export function podRequests(pod: Pod): Resource {
+  return aggregate(
+    pod,
+    (c) => Resource.fromList(c.resources?.requests),
+    (o) => o,
+  );
 }
 
 /**
  * Requests with upstream's non-zero defaults for scoring: a container without a CPU or memory request
- * counts as 100m / 200 MiB (upstream's GetNonzeroRequests), init containers and overhead as above.
+ * counts as 100m / 200 MiB (upstream's GetNonzeroRequests); only CPU and memory are counted.
  */
 export function podNonZeroRequests(pod: Pod): Resource {
-  const spec = pod.spec;
-  const nonZero = (c: { resources?: { requests?: Record<string, string | number> } }): Resource => {
-    const r = new Resource();
-    const req = c.resources?.requests;
-    r.milliCPU =
-      req?.[RESOURCE_CPU] !== undefined ? milliValue(req[RESOURCE_CPU]) : DEFAULT_MILLI_CPU_REQUEST;
-    r.memory = req?.[RESOURCE_MEMORY] !== undefined ? value(req[RESOURCE_MEMORY]) : DEFAULT_MEMORY_REQUEST;
-    return r;
-  };
-  const reqs = new Resource();
-  for (const c of spec?.containers ?? []) reqs.add(nonZero(c));
-  const restartable = new Resource();
-  const initMax = new Resource();
-  for (const c of spec?.initContainers ?? []) {
-    const r = nonZero(c);
-    if (c.restartPolicy === 'Always') {
-      reqs.add(r);
-      restartable.add(r);
-      initMax.setMax(restartable);
-    } else {
-      const withSidecars = restartable.clone();
-      withSidecars.add(r);
-      initMax.setMax(withSidecars);
-    }
-  }
-  reqs.setMax(initMax);
-  if (spec?.overhead) {
-    const o = Resource.fromList(spec.overhead);
-    reqs.milliCPU += o.milliCPU;
-    reqs.memory += o.memory;
-  }
-  return reqs;
+  return aggregate(
+    pod,
+    (c) => {
+      const r = new Resource();
+      const req = c.resources?.requests;
+      r.milliCPU =
+        req?.[RESOURCE_CPU] !== undefined ? milliValue(req[RESOURCE_CPU]) : DEFAULT_MILLI_CPU_REQUEST;
+      r.memory = req?.[RESOURCE_MEMORY] !== undefined ? value(req[RESOURCE_MEMORY]) : DEFAULT_MEMORY_REQUEST;
+      return r;
+    },
+    (o) => {
+      const r = new Resource();
+      r.milliCPU = o.milliCPU;
+      r.memory = o.memory;
+      return r;
+    },
+  );
 }
 
 /** A pod affinity term with its selectors parsed (upstream's framework.AffinityTerm). */
