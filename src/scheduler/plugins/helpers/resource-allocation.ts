@@ -8,8 +8,11 @@ import {
   RESOURCE_CPU,
   RESOURCE_EPHEMERAL_STORAGE,
   RESOURCE_MEMORY,
+  podNonZeroRequests,
+  podRequests,
   type NodeInfo,
-  type PodInfo,
+  type Pod,
+  type Resource,
 } from '../../framework/types.js';
 import { isScalarResourceName } from './resource-names.js';
 import { buildBrokenLinearFunction, type FunctionShapePoint } from './shape-score.js';
@@ -153,6 +156,27 @@ export function balancedResourceScorer(requested: ArrayLike<number>, allocatable
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
+/** A pod's requests as scoring reads them (a PodInfo fits). */
+export interface PodResourceRequests {
+  readonly requests: Resource;
+  /** Requests with the 100m / 200Mi defaults for containers that request no cpu / memory. */
+  readonly nonZeroRequests: Resource;
+}
+
+/** The pod's requests, each form computed on first use. */
+export function podResourceRequests(pod: Pod): PodResourceRequests {
+  let requests: Resource | undefined;
+  let nonZero: Resource | undefined;
+  return {
+    get requests() {
+      return (requests ??= podRequests(pod));
+    },
+    get nonZeroRequests() {
+      return (nonZero ??= podNonZeroRequests(pod));
+    },
+  };
+}
+
 const enum Kind {
   Cpu,
   Memory,
@@ -197,7 +221,7 @@ export class ResourceAllocationScorer {
   }
 
   /** The pod's request of each resource, in `resources` order (upstream's calculatePodResourceRequestList). */
-  podRequests(pi: PodInfo): number[] {
+  podRequests(pi: PodResourceRequests): number[] {
     const out = new Array<number>(this.resources.length);
     for (let i = 0; i < this.resources.length; i++) {
       const name = this.resources[i]!.name;
