@@ -1,0 +1,5 @@
+/** @module The client layer: everything scheduler, controllers and agents use to talk to the API server. */
+export * from './client.js';
+export * from './kubeconfig.js';
+export * from './resources.js';
+export * from './transport.js';
