@@ -101,7 +101,11 @@ export class NodeAffinity
         : undefined;
   }
 
-  preFilter(state: CycleState, pod: Pod): { result?: PreFilterResult; status: Status } {
+  preFilter(
+    state: CycleState,
+    pod: Pod,
+    _nodes?: readonly NodeInfo[],
+  ): { result?: PreFilterResult; status: Status } {
     const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     if (!required && !this.addedNodeSelector && !pod.spec?.nodeSelector) return { status: Status.skip() };
     state.write(PRE_FILTER_STATE_KEY, new PreFilterState(getRequiredNodeAffinity(pod)));
@@ -121,7 +125,7 @@ export class NodeAffinity
     return required.match(node) ? Status.success() : Status.unresolvable(ERR_REASON_POD);
   }
 
-  preScore(state: CycleState, pod: Pod): Status {
+  preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {
     const preferred = podPreferredTerms(pod);
     if (preferred && preferred.errors.length > 0) return Status.error(preferred.errors.join(', '));
     if ((!preferred || preferred.size === 0) && !this.addedPrefSchedTerms) return Status.skip();

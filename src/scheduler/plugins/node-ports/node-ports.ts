@@ -57,7 +57,11 @@ export function fitsPorts(ports: readonly HostPort[], nodeInfo: NodeInfo): boole
 export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensions {
   readonly name = NAME;
 
-  preFilter(state: CycleState, pod: Pod): { result?: PreFilterResult; status: Status } {
+  preFilter(
+    state: CycleState,
+    pod: Pod,
+    _nodes?: readonly NodeInfo[],
+  ): { result?: PreFilterResult; status: Status } {
     const ports = getHostPorts(pod);
     if (ports.length === 0) return { status: Status.skip() };
     state.write(PRE_FILTER_STATE_KEY, new PreFilterState(ports));

@@ -56,7 +56,7 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     this.scorer = new ResourceAllocationScorer(NAME, balancedResourceScorer, resources, true);
   }
 
-  preScore(state: CycleState, pod: Pod): Status {
+  preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {
     const reqs = this.scorer.podRequests(podResourceRequests(pod));
     // A pod requesting nothing would pile onto one node: skip it, as upstream does.
     if (ResourceAllocationScorer.isBestEffort(reqs)) return Status.skip();

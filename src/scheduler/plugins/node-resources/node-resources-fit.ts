@@ -314,7 +314,11 @@ export class NodeResourcesFit
     this.scorer = new ResourceAllocationScorer(strategy.type, scorerFor(strategy), strategy.resources, false);
   }
 
-  preFilter(state: CycleState, pod: Pod): { result?: PreFilterResult; status: Status } {
+  preFilter(
+    state: CycleState,
+    pod: Pod,
+    _nodes?: readonly NodeInfo[],
+  ): { result?: PreFilterResult; status: Status } {
     state.write(
       PRE_FILTER_STATE_KEY,
       new PreFilterState(podRequests(pod), this.ignoredResources, this.ignoredResourceGroups),
@@ -336,7 +340,7 @@ export class NodeResourcesFit
     return unresolvable ? Status.unresolvable(...reasons) : Status.unschedulable(...reasons);
   }
 
-  preScore(state: CycleState, pod: Pod): Status {
+  preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {
     state.write(PRE_SCORE_STATE_KEY, new PreScoreState(this.scorer.podRequests(podResourceRequests(pod))));
     return Status.success();
   }

@@ -64,7 +64,7 @@ export class TaintToleration
     return Status.unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
   }
 
-  preScore(state: CycleState, pod: Pod): Status {
+  preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {
     state.write(PRE_SCORE_STATE_KEY, new PreScoreState(tolerationsPreferNoSchedule(pod.spec?.tolerations)));
     return Status.success();
   }
