@@ -231,8 +231,10 @@ export class RequiredNodeAffinity {
     if (this.selector) {
       const labels = node.metadata.labels;
       if (!labels) return false;
-      for (const [k, v] of this.selector) {
-        if (labels[k] !== v || !Object.prototype.hasOwnProperty.call(labels, k)) return false;
+      // Values are strings, so an inherited property (a function or object) never compares equal.
+      for (let i = 0; i < this.selector.length; i++) {
+        const kv = this.selector[i]!;
+        if (labels[kv[0]] !== kv[1]) return false;
       }
     }
     return this.affinity ? this.affinity.match(node) : true;

@@ -35,6 +35,8 @@ export const ERR_REASON_ENFORCED = "node(s) didn't match scheduler-enforced node
 export const ERR_REASON_CONFLICT = 'pod affinity terms conflict';
 const PRE_FILTER_STATE_KEY = 'PreFilter' + NAME;
 const PRE_SCORE_STATE_KEY = 'PreScore' + NAME;
+const REJECTED_POD = Status.unresolvable(ERR_REASON_POD).withPlugin(NAME);
+const REJECTED_ENFORCED = Status.unresolvable(ERR_REASON_ENFORCED).withPlugin(NAME);
 
 /** NodeAffinityArgs: node affinity added to every pod the profile schedules. */
 export interface NodeAffinityArgs {
@@ -118,11 +120,11 @@ export class NodeAffinity
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
     const node = nodeInfo.node;
     if (this.addedNodeSelector && !this.addedNodeSelector.match(node)) {
-      return Status.unresolvable(ERR_REASON_ENFORCED);
+      return REJECTED_ENFORCED;
     }
     const required =
       state.read<PreFilterState>(PRE_FILTER_STATE_KEY)?.required ?? getRequiredNodeAffinity(pod);
-    return required.match(node) ? Status.success() : Status.unresolvable(ERR_REASON_POD);
+    return required.match(node) ? Status.success() : REJECTED_POD;
   }
 
   preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {

@@ -11,6 +11,8 @@ import type { NodeInfo, Pod } from '../../framework/types.js';
 
 export const NAME = 'NodeName';
 export const ERR_REASON = "node(s) didn't match the requested node name";
+// Shared, already stamped with the plugin name: Filter allocates nothing per rejected node.
+const REJECTED = Status.unresolvable(ERR_REASON).withPlugin(NAME);
 
 /** Whether the pod names no node or names this one. */
 export function fits(pod: Pod, nodeInfo: NodeInfo): boolean {
@@ -22,7 +24,7 @@ export class NodeName implements FilterPlugin, EnqueueExtensions {
   readonly name = NAME;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    return fits(pod, nodeInfo) ? Status.success() : Status.unresolvable(ERR_REASON);
+    return fits(pod, nodeInfo) ? Status.success() : REJECTED;
   }
 
   eventsToRegister(): ClusterEvent[] {

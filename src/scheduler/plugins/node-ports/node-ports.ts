@@ -14,6 +14,7 @@ import type { NodeInfo, Pod } from '../../framework/types.js';
 export const NAME = 'NodePorts';
 export const ERR_REASON = "node(s) didn't have free ports for the requested pod ports";
 const PRE_FILTER_STATE_KEY = 'PreFilter' + NAME;
+const REJECTED = Status.unschedulable(ERR_REASON).withPlugin(NAME);
 
 /** A host port a pod asks for. */
 export interface HostPort {
@@ -71,7 +72,7 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensio
   filter(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): Status {
     const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
     if (!s) return Status.error(`reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    return fitsPorts(s.ports, nodeInfo) ? Status.success() : Status.unschedulable(ERR_REASON);
+    return fitsPorts(s.ports, nodeInfo) ? Status.success() : REJECTED;
   }
 
   eventsToRegister(): ClusterEvent[] {

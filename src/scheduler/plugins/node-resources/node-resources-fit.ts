@@ -273,6 +273,40 @@ export function fits(pod: Pod, nodeInfo: NodeInfo): InsufficientResource[] {
   return fitsRequest(new PreFilterState(podRequests(pod), new Set(), new Set()), nodeInfo) ?? [];
 }
 
+const MASK_PODS = 1;
+const MASK_CPU = 2;
+const MASK_MEMORY = 4;
+const MASK_STORAGE = 8;
+const MASK_UNRESOLVABLE = 16;
+const maskStatuses: Array<Status | undefined> = [];
+
+function maskStatus(mask: number): Status {
+  let st = maskStatuses[mask];
+  if (!st) {
+    const reasons: string[] = [];
+    if (mask & MASK_PODS) reasons.push(REASON_TOO_MANY_PODS);
+    if (mask & MASK_CPU) reasons.push(REASON_INSUFFICIENT_CPU);
+    if (mask & MASK_MEMORY) reasons.push(REASON_INSUFFICIENT_MEMORY);
+    if (mask & MASK_STORAGE) reasons.push(REASON_INSUFFICIENT_EPHEMERAL_STORAGE);
+    st = (
+      mask & MASK_UNRESOLVABLE ? Status.unresolvable(...reasons) : Status.unschedulable(...reasons)
+    ).withPlugin(NAME);
+    maskStatuses[mask] = st;
+  }
+  return st;
+}
+
+/** The Filter status for a non-empty list: UnschedulableAndUnresolvable when any entry is. */
+function statusOf(insufficient: readonly InsufficientResource[]): Status {
+  let unresolvable = false;
+  const reasons = new Array<string>(insufficient.length);
+  for (let i = 0; i < insufficient.length; i++) {
+    reasons[i] = insufficient[i]!.reason;
+    if (insufficient[i]!.unresolvable) unresolvable = true;
+  }
+  return unresolvable ? Status.unresolvable(...reasons) : Status.unschedulable(...reasons);
+}
+
 class PreScoreState implements StateData {
   constructor(readonly podRequests: readonly number[]) {}
   clone(): StateData {
@@ -329,15 +363,27 @@ export class NodeResourcesFit
   filter(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): Status {
     const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
     if (!s) return Status.error(`error reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    const insufficient = fitsRequest(s, nodeInfo);
-    if (!insufficient) return Status.success();
-    let unresolvable = false;
-    const reasons = new Array<string>(insufficient.length);
-    for (let i = 0; i < insufficient.length; i++) {
-      reasons[i] = insufficient[i]!.reason;
-      if (insufficient[i]!.unresolvable) unresolvable = true;
+    // Fast path without allocation: the outcome for the four fixed resources is a bit mask with a
+    // shared Status per mask; only a failing scalar resource builds its reasons.
+    const alloc = nodeInfo.allocatable;
+    const used = nodeInfo.requested;
+    let mask = 0;
+    if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) mask |= MASK_PODS;
+    if (!s.requestsNothing) {
+      if (s.milliCPU > 0 && s.milliCPU > alloc.milliCPU - used.milliCPU)
+        mask |= s.milliCPU > alloc.milliCPU ? MASK_CPU | MASK_UNRESOLVABLE : MASK_CPU;
+      if (s.memory > 0 && s.memory > alloc.memory - used.memory)
+        mask |= s.memory > alloc.memory ? MASK_MEMORY | MASK_UNRESOLVABLE : MASK_MEMORY;
+      if (s.ephemeralStorage > 0 && s.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+        mask |= s.ephemeralStorage > alloc.ephemeralStorage ? MASK_STORAGE | MASK_UNRESOLVABLE : MASK_STORAGE;
+      }
+      for (const r of s.scalars) {
+        if (r.quantity > (alloc.scalar.get(r.name) ?? 0) - (used.scalar.get(r.name) ?? 0)) {
+          return statusOf(fitsRequest(s, nodeInfo)!);
+        }
+      }
     }
-    return unresolvable ? Status.unresolvable(...reasons) : Status.unschedulable(...reasons);
+    return mask === 0 ? Status.success() : maskStatus(mask);
   }
 
   preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {

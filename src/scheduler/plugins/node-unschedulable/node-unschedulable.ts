@@ -21,6 +21,8 @@ export const NAME = 'NodeUnschedulable';
 export const ERR_REASON_UNKNOWN_CONDITION = 'node(s) had unknown conditions';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 
+const REJECTED_UNKNOWN = Status.unresolvable(ERR_REASON_UNKNOWN_CONDITION).withPlugin(NAME);
+const REJECTED_UNSCHEDULABLE = Status.unresolvable(ERR_REASON_UNSCHEDULABLE).withPlugin(NAME);
 const UNSCHEDULABLE_TAINT = { key: TAINT_NODE_UNSCHEDULABLE, effect: TAINT_EFFECT_NO_SCHEDULE };
 
 export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
@@ -28,9 +30,9 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
     const node = nodeInfo.node;
-    if (!node) return Status.unresolvable(ERR_REASON_UNKNOWN_CONDITION);
+    if (!node) return REJECTED_UNKNOWN;
     if (node.spec?.unschedulable && !tolerationsTolerateTaint(pod.spec?.tolerations, UNSCHEDULABLE_TAINT)) {
-      return Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
+      return REJECTED_UNSCHEDULABLE;
     }
     return Status.success();
   }

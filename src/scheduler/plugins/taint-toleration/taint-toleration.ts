@@ -2,7 +2,7 @@
  * @module TaintToleration: a pod must tolerate a node's NoSchedule and NoExecute taints; among feasible
  * nodes, those with fewer untolerated PreferNoSchedule taints score higher.
  */
-import type { Toleration } from '../../../api/openapi/generated/types.js';
+import type { Taint, Toleration } from '../../../api/openapi/generated/types.js';
 import type { CycleState, StateData } from '../../framework/cycle-state.js';
 import type {
   ClusterEvent,
@@ -25,6 +25,20 @@ import {
 
 export const NAME = 'TaintToleration';
 const PRE_SCORE_STATE_KEY = 'PreScore' + NAME;
+
+// Rejections by taint object: node taints live as long as the node object, so Filter allocates once per taint.
+const rejections = new WeakMap<Taint, Status>();
+
+function rejectionFor(taint: Taint): Status {
+  let s = rejections.get(taint);
+  if (!s) {
+    s = Status.unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`).withPlugin(
+      NAME,
+    );
+    rejections.set(taint, s);
+  }
+  return s;
+}
 
 class PreScoreState implements StateData {
   constructor(readonly tolerationsPreferNoSchedule: readonly Toleration[]) {}
@@ -61,7 +75,7 @@ export class TaintToleration
     if (!taints || taints.length === 0) return Status.success();
     const taint = findMatchingUntoleratedTaint(taints, pod.spec?.tolerations, doNotScheduleTaintsFilter);
     if (!taint) return Status.success();
-    return Status.unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+    return rejectionFor(taint);
   }
 
   preScore(state: CycleState, pod: Pod, _nodes?: readonly NodeInfo[]): Status {
