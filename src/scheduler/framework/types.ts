@@ -361,13 +361,17 @@ export class HostPortInfo {
   }
 }
 
-/** Host ports a pod asks for, from its containers (and init containers), as upstream counts them. */
+/**
+ * Host ports a pod holds, as upstream's GetHostPorts counts them: its containers' and its sidecar
+ * (restartPolicy Always) init containers'; run-once init containers have exited before the pod runs.
+ */
 export function podHostPorts(
   pod: Pod,
 ): Array<{ ip: string | undefined; protocol: string | undefined; port: number }> {
   const out: Array<{ ip: string | undefined; protocol: string | undefined; port: number }> = [];
   const spec = pod.spec;
-  for (const list of [spec?.initContainers, spec?.containers]) {
+  const sidecars = (spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always');
+  for (const list of [spec?.containers, sidecars]) {
     for (const c of list ?? []) {
       for (const p of c.ports ?? []) {
         if (p.hostPort !== undefined && p.hostPort > 0)
