@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NodeInfo, PodInfo } from '../../framework/types.js';
+import { makeNode, makePod } from '../../testing/wrappers.js';
+import { Contribution, CountTable, NodeChangeLog, type NodeSource, TableCache } from './topology-counts.js';
+
+/** A tiny stand-in for the scheduler cache: NodeInfos by name, mutated in place. */
+class Cluster implements NodeSource {
+  readonly infos = new Map<string, NodeInfo>();
+
+  addNode(name: string, zone: string): NodeInfo {
+    const ni = new NodeInfo(makeNode().name(name).label('zone', zone).obj());
+    this.infos.set(name, ni);
+    return ni;
+  }
+  addPod(node: string, name: string, labels: Record<string, string> = { app: 'a' }): void {
+    this.infos.get(node)!.addPodInfo(new PodInfo(makePod().name(name).node(node).labels(labels).obj()));
+  }
+  list(): NodeInfo[] {
+    return [...this.infos.values()];
+  }
+  get(name: string): NodeInfo | undefined {
+    return this.infos.get(name);
+  }
+}
+
+/** Pods with app=a per zone. */
+const perZone = (ni: NodeInfo): Contribution | null => {
+  const c = new Contribution();
+  c.add(
+    'zone',
+    ni.node!.metadata.labels!.zone!,
+    ni.pods.filter((p) => p.pod.metadata.labels?.app === 'a').length,
+  );
+  return c;
+};
+
+describe('NodeChangeLog', () => {
+  const cases: Array<{ name: string; step: (c: Cluster) => void; changed: string[] }> = [
+    { name: 'nothing changed', step: () => {}, changed: [] },
+    { name: 'a pod added', step: (c) => c.addPod('n1', 'p9'), changed: ['n1'] },
+    { name: 'a node added', step: (c) => void c.addNode('n4', 'z2'), changed: ['n4'] },
+    { name: 'a node removed', step: (c) => void c.infos.delete('n2'), changed: ['n2'] },
+    {
+      name: 'a node replaced by a copy (same generation)',
+      step: (c) => void c.infos.set('n3', c.infos.get('n3')!.clone()),
+      changed: [],
+    },
+    {
+      name: 'relabelled and reordered',
+      step: (c) => {
+        const n1 = c.infos.get('n1')!;
+        c.infos.delete('n1');
+        n1.setNode(makeNode().name('n1').label('zone', 'z9').obj());
+        c.infos.set('n1', n1);
+      },
+      changed: ['n1'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const cluster = new Cluster();
+      cluster.addNode('n1', 'z1');
+      cluster.addNode('n2', 'z1');
+      cluster.addNode('n3', 'z2');
+      const log = new NodeChangeLog();
+      const e0 = log.sync(cluster.list());
+      assert.deepEqual([...log.changesSince(e0 - 1)!].sort(), ['n1', 'n2', 'n3']);
+      c.step(cluster);
+      const e1 = log.sync(cluster.list());
+      assert.equal(e1, c.changed.length > 0 ? e0 + 1 : e0);
+      assert.deepEqual([...log.changesSince(e0)!].sort(), c.changed);
+    });
+  }
+
+  it('forgets epochs beyond its window', () => {
+    const cluster = new Cluster();
+    cluster.addNode('n1', 'z1');
+    const log = new NodeChangeLog(2);
+    const e0 = log.sync(cluster.list());
+    for (let i = 0; i < 3; i++) {
+      cluster.addPod('n1', `p${i}`);
+      log.sync(cluster.list());
+    }
+    assert.equal(log.changesSince(e0), undefined);
+    assert.deepEqual([...log.changesSince(log.epoch - 1)!], ['n1']);
+    assert.equal(log.changesSince(-1), undefined);
+  });
+});
+
+describe('CountTable', () => {
+  it('follows pods, nodes and labels incrementally, with the minimum', () => {
+    const cluster = new Cluster();
+    cluster.addNode('n1', 'z1');
+    cluster.addNode('n2', 'z1');
+    cluster.addNode('n3', 'z2');
+    const log = new NodeChangeLog();
+    const table = new CountTable(perZone, true);
+    const steps: Array<{ step: (c: Cluster) => void; want: Record<string, number>; min: number }> = [
+      { step: () => {}, want: { z1: 0, z2: 0 }, min: 0 },
+      { step: (c) => c.addPod('n1', 'a1'), want: { z1: 1, z2: 0 }, min: 0 },
+      { step: (c) => c.addPod('n3', 'a2'), want: { z1: 1, z2: 1 }, min: 1 },
+      { step: (c) => c.addPod('n3', 'b1', { app: 'b' }), want: { z1: 1, z2: 1 }, min: 1 },
+      { step: (c) => void c.addNode('n4', 'z3'), want: { z1: 1, z2: 1, z3: 0 }, min: 0 },
+      { step: (c) => void c.infos.delete('n4'), want: { z1: 1, z2: 1 }, min: 1 },
+      {
+        step: (c) => c.infos.get('n3')!.setNode(makeNode().name('n3').label('zone', 'z1').obj()),
+        want: { z1: 2 },
+        min: 2,
+      },
+      { step: (c) => void c.infos.get('n1')!.removePod(makePod().name('a1').obj()), want: { z1: 1 }, min: 1 },
+    ];
+    let lastVersion = -1;
+    for (const s of steps) {
+      s.step(cluster);
+      log.sync(cluster.list());
+      table.sync(log, cluster, () => cluster.list());
+      const got = Object.fromEntries([...(table.cellsOf('zone') ?? new Map())].map(([k, v]) => [k, v.sum]));
+      assert.deepEqual(got, s.want);
+      assert.equal(table.min(), s.min);
+      assert.equal(table.size, Object.keys(s.want).length);
+      assert.ok(table.version >= lastVersion);
+      lastVersion = table.version;
+    }
+  });
+
+  it('keeps its version while nothing it counts changed', () => {
+    const cluster = new Cluster();
+    cluster.addNode('n1', 'z1');
+    const log = new NodeChangeLog();
+    const table = new CountTable((ni) => (ni.pods.length > 0 ? perZone(ni) : null));
+    log.sync(cluster.list());
+    table.sync(log, cluster, () => cluster.list());
+    const v = table.version;
+    cluster.infos.get('n1')!.setNode(makeNode().name('n1').label('zone', 'z1').label('x', 'y').obj());
+    log.sync(cluster.list());
+    table.sync(log, cluster, () => cluster.list());
+    assert.equal(table.version, v);
+    assert.equal(table.size, 0);
+  });
+
+  it('merges contributions to the same pair', () => {
+    const c = new Contribution();
+    c.add('zone', 'z1', 1);
+    c.add('zone', 'z2', 1);
+    c.add('zone', 'z1', 2);
+    assert.deepEqual(
+      [c.keys, c.values, c.amounts],
+      [
+        ['zone', 'zone'],
+        ['z1', 'z2'],
+        [3, 1],
+      ],
+    );
+  });
+});
+
+describe('TableCache', () => {
+  it('evicts the least recently used table', () => {
+    const cache = new TableCache(2);
+    const mk = (): CountTable => new CountTable(() => null);
+    const a = cache.get('a', mk);
+    cache.get('b', mk);
+    assert.equal(cache.get('a', mk), a);
+    cache.get('c', mk);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('a', mk), a);
+    let created = false;
+    cache.get('b', () => ((created = true), mk()));
+    assert.ok(created);
+  });
+});
