@@ -206,8 +206,7 @@ function run(pl: Full, pod: Pod, nodes: NodeInfo[]): Outcome {
 }
 
 const FACTORIES = {
-  PodTopologySpread: (h: FakeHandle) =>
-    newPodTopologySpread({ listers } as Record<string, unknown>, h) as Full,
+  PodTopologySpread: (h: FakeHandle) => newPodTopologySpread({ listers }, h) as Full,
   InterPodAffinity: (h: FakeHandle) => newInterPodAffinity(undefined, h) as Full,
 };
 
