@@ -193,7 +193,7 @@ export class KubeClient {
     opts: GetOptions = {},
   ): Promise<T> {
     const query = new URLSearchParams();
-    if (opts.resourceVersion !== undefined) query.set('resourceVersion', opts.resourceVersion);
+    if (opts.resourceVersion) query.set('resourceVersion', opts.resourceVersion);
     return this.json<T>({
       method: 'GET',
       path: this.itemPath(res, this.namespaceOf(res, opts.namespace), name),
@@ -212,7 +212,7 @@ export class KubeClient {
     setSelectors(query, opts);
     if (opts.limit) query.set('limit', String(opts.limit));
     if (opts.continue) query.set('continue', opts.continue);
-    if (opts.resourceVersion !== undefined) query.set('resourceVersion', opts.resourceVersion);
+    if (opts.resourceVersion) query.set('resourceVersion', opts.resourceVersion);
     if (opts.resourceVersionMatch) query.set('resourceVersionMatch', opts.resourceVersionMatch);
     return this.json<ObjectList<T>>({
       method: 'GET',
@@ -262,7 +262,7 @@ export class KubeClient {
     const query = new URLSearchParams();
     query.set('watch', 'true');
     setSelectors(query, opts);
-    if (opts.resourceVersion !== undefined) query.set('resourceVersion', opts.resourceVersion);
+    if (opts.resourceVersion) query.set('resourceVersion', opts.resourceVersion);
     if (opts.resourceVersionMatch) query.set('resourceVersionMatch', opts.resourceVersionMatch);
     if (opts.allowWatchBookmarks) query.set('allowWatchBookmarks', 'true');
     if (opts.timeoutSeconds !== undefined) query.set('timeoutSeconds', String(opts.timeoutSeconds));

@@ -3,3 +3,4 @@ export * from './client.js';
 export * from './kubeconfig.js';
 export * from './resources.js';
 export * from './transport.js';
+export * from './informer/index.js';

@@ -17,8 +17,13 @@ export interface ResourceDescriptor<T extends KubeObject = KubeObject> {
   readonly __type?: T;
 }
 
-/** A generated wire type with the metadata every stored object has. */
-export type Typed<T> = Omit<T, 'metadata'> & { metadata: ObjectMeta } & KubeObject;
+/**
+ * A generated wire type whose metadata is present (as on every stored object); assignable both to the
+ * generated type and to KubeObject.
+ */
+export type Typed<T extends { metadata?: object }> = T & {
+  metadata: NonNullable<T['metadata']> & ObjectMeta;
+} & KubeObject;
 
 /** A descriptor for a resource not listed here (custom resources, other versions). */
 export function resourceDescriptor<T extends KubeObject = KubeObject>(d: {
