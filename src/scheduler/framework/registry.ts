@@ -1,7 +1,15 @@
 /** @module The in-tree plugin registry: every plugin name Skiff ships, mapped to its factory. */
 import type { PluginFactory } from './interface.js';
 import { NAME as DefaultBinder, newDefaultBinder } from '../plugins/default-binder/default-binder.js';
+import {
+  NAME as DefaultPreemption,
+  newDefaultPreemption,
+} from '../plugins/default-preemption/default-preemption.js';
 import { NAME as DeviceShare, newDeviceShare } from '../plugins/device-share/device-share.js';
+import {
+  NAME as InterPodAffinity,
+  newInterPodAffinity,
+} from '../plugins/inter-pod-affinity/inter-pod-affinity.js';
 import { NAME as NodeAffinity, newNodeAffinity } from '../plugins/node-affinity/node-affinity.js';
 import { NAME as NodeName, newNodeName } from '../plugins/node-name/node-name.js';
 import { NAME as NodePorts, newNodePorts } from '../plugins/node-ports/node-ports.js';
@@ -17,6 +25,10 @@ import {
   NAME as NodeUnschedulable,
   newNodeUnschedulable,
 } from '../plugins/node-unschedulable/node-unschedulable.js';
+import {
+  NAME as PodTopologySpread,
+  newPodTopologySpread,
+} from '../plugins/pod-topology-spread/pod-topology-spread.js';
 import { NAME as PrioritySort, newPrioritySort } from '../plugins/queue-sort/priority-sort.js';
 import { NAME as SchedulingGates, newSchedulingGates } from '../plugins/scheduling-gates/scheduling-gates.js';
 import { NAME as TaintToleration, newTaintToleration } from '../plugins/taint-toleration/taint-toleration.js';
@@ -37,6 +49,9 @@ export function inTreeRegistry(): Map<string, PluginFactory> {
     [NodeResourcesFit, newNodeResourcesFit],
     [NodeResourcesBalancedAllocation, newNodeResourcesBalancedAllocation],
     [DeviceShare, newDeviceShare],
+    [PodTopologySpread, newPodTopologySpread],
+    [InterPodAffinity, newInterPodAffinity],
+    [DefaultPreemption, newDefaultPreemption],
     [DefaultBinder, newDefaultBinder],
   ]);
 }

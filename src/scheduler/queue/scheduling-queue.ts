@@ -65,6 +65,8 @@ export interface SchedulingQueueOptions {
   pluginEvents?: ReadonlyMap<string, readonly ClusterEvent[]>;
   /** The informer's current copy of a pod (the nominator skips pods that got bound or deleted). */
   podLister?: (namespace: string, name: string) => Pod | undefined;
+  /** A nominator shared with the profiles (default: a new one over `podLister`). */
+  nominator?: Nominator;
   /** Labels of a namespace, for affinity terms with a namespaceSelector. */
   namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined;
 }
@@ -116,7 +118,7 @@ export class SchedulingQueue {
       (p) => p.key,
       (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b),
     );
-    this.nominator = new Nominator(opts.podLister);
+    this.nominator = opts.nominator ?? new Nominator(opts.podLister);
   }
 
   /** Starts the periodic flushes (back-off expiries every second, unschedulable leftovers every 30 s). */
