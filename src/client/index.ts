@@ -4,3 +4,4 @@ export * from './kubeconfig.js';
 export * from './resources.js';
 export * from './transport.js';
 export * from './informer/index.js';
+export * from './workqueue/index.js';
