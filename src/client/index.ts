@@ -5,3 +5,4 @@ export * from './resources.js';
 export * from './transport.js';
 export * from './informer/index.js';
 export * from './workqueue/index.js';
+export * from './leader-election.js';
