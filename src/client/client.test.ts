@@ -14,7 +14,7 @@ import {
   type Pod,
 } from './resources.js';
 import { startTestServer, type TestServer } from './testing.js';
-import { HttpTransport, TransportError } from './transport.js';
+import { HttpTransport, InProcessTransport, TransportError } from './transport.js';
 
 function pod(name: string, labels: Record<string, string> = {}): Pod {
   return {
@@ -346,6 +346,26 @@ function clientContract(name: string, make: (ts: TestServer) => Promise<KubeClie
 
 clientContract('the in-process transport', (ts) => Promise.resolve(ts.client));
 clientContract('HTTP', (ts) => ts.httpClient());
+
+describe('watch streams', () => {
+  it('a malformed event throws from the loop and closes the stream', async () => {
+    let serverSignal: AbortSignal | undefined;
+    const transport = new InProcessTransport({
+      handle: async (req, res) => {
+        serverSignal = req.signal;
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"type":"ADDED","object":{"metadata":{"name":"a"}}}\nnot json\n');
+      },
+    });
+    const watch = await new KubeClient(transport).watch(PODS);
+    const seen: string[] = [];
+    await assert.rejects(async () => {
+      for await (const e of watch) seen.push(e.type);
+    }, /malformed watch event/);
+    assert.deepEqual(seen, ['ADDED']);
+    assert.equal(serverSignal?.aborted, true);
+  });
+});
 
 describe('transport failures', () => {
   it('a refused connection is a TransportError naming the request', async () => {

@@ -531,7 +531,13 @@ class EventStream<T extends KubeObject> implements Watch<T> {
       next: async (): Promise<IteratorResult<WatchEvent<T>>> => {
         const r = await it.next();
         if (r.done) return { value: undefined, done: true };
-        return { value: parseWatchEvent<T>(r.value), done: false };
+        try {
+          return { value: parseWatchEvent<T>(r.value), done: false };
+        } catch (err) {
+          // A loop does not close an iterator whose next() threw: close the stream here.
+          await it.return?.();
+          throw err;
+        }
       },
       return: async (): Promise<IteratorResult<WatchEvent<T>>> => {
         await it.return?.();

@@ -14,7 +14,12 @@ import {
 } from '../transport.js';
 import { SharedInformerFactory } from './factory.js';
 import { objectKey } from './indexer.js';
-import { DeletedFinalStateUnknown, type EventHandler, SharedInformer } from './shared-informer.js';
+import {
+  DeletedFinalStateUnknown,
+  deletedObject,
+  type EventHandler,
+  SharedInformer,
+} from './shared-informer.js';
 
 function pod(name: string, node?: string, labels: Record<string, string> = {}): Pod {
   return {
@@ -91,7 +96,11 @@ function recorder(events: Recorded[]): EventHandler<KubeObject> {
           : `update ${objectKey(b)}`,
       ),
     onDelete: (o) =>
-      events.push(o instanceof DeletedFinalStateUnknown ? `tombstone ${o.key}` : `delete ${objectKey(o)}`),
+      events.push(
+        o instanceof DeletedFinalStateUnknown
+          ? `tombstone ${objectKey(deletedObject(o))}`
+          : `delete ${objectKey(deletedObject(o))}`,
+      ),
   };
 }
 

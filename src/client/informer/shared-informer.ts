@@ -18,6 +18,11 @@ export class DeletedFinalStateUnknown<T extends KubeObject> {
   ) {}
 }
 
+/** The object of a delete notification, whether it came as the object or as a tombstone. */
+export function deletedObject<T extends KubeObject>(obj: T | DeletedFinalStateUnknown<T>): T {
+  return obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
+}
+
 /**
  * Callbacks for one consumer. They run synchronously, in event order, after the cache has been updated;
  * a handler that throws is logged and does not affect the informer or other handlers. Objects are shared:
