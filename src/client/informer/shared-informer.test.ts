@@ -32,6 +32,8 @@ function pod(name: string, node?: string, labels: Record<string, string> = {}): 
 class ControlledTransport implements Transport {
   readonly log: string[] = [];
   failLists = 0;
+  /** Statuses the next watches answer with, as a single ERROR event each. */
+  readonly errorEvents: object[] = [];
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
   private readonly open = new Set<AbortController>();
@@ -52,6 +54,13 @@ class ControlledTransport implements Transport {
 
   async stream(req: TransportRequest): Promise<StreamResponse> {
     this.log.push(`watch rv=${req.query?.get('resourceVersion') ?? '-'}`);
+    const injected = this.errorEvents.shift();
+    if (injected) {
+      async function* lines(): AsyncGenerator<string> {
+        yield JSON.stringify({ type: 'ERROR', object: injected });
+      }
+      return { status: 200, headers: {}, lines: lines() };
+    }
     if (this.gate) {
       this.heldWatches++;
       await this.gate;
@@ -252,6 +261,35 @@ describe('SharedInformer', () => {
     assert.equal(await inf.waitForSync(), true);
     assert.equal(transport.count('list'), 4);
     assert.equal(warnings.filter((w) => w === 'list failed').length, 3);
+    inf.stop();
+    await running;
+  });
+
+  it('an ERROR event other than 410 backs off and re-lists from the last resourceVersion', async () => {
+    const transport = new ControlledTransport(ts.client.transport);
+    transport.errorEvents.push({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code: 500,
+      reason: 'InternalError',
+    });
+    const warnings: string[] = [];
+    const inf = new SharedInformer(new KubeClient(transport), NODES, {
+      initialBackoffMs: 5,
+      logger: captureLogger(warnings),
+    });
+    const running = inf.run();
+    await inf.waitForSync();
+    await until('the second watch', () => transport.count('watch') >= 2);
+    const rv = inf.lastSyncResourceVersion();
+    assert.deepEqual(transport.log.slice(0, 4), [
+      'list rv=0',
+      `watch rv=${rv}`,
+      `list rv=${rv}`,
+      `watch rv=${rv}`,
+    ]);
+    assert.deepEqual(warnings, ['watch failed']);
     inf.stop();
     await running;
   });

@@ -3,7 +3,7 @@
  * resourceVersion, re-list on 410) and tells registered handlers about every change, in order.
  */
 import { pino, type Logger } from 'pino';
-import { isStatusError } from '../../api/errors.js';
+import { isStatusError, StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/object.js';
 import { systemClock, type TimerClock } from '../../util/clock.js';
 import type { KubeClient } from '../client.js';
@@ -214,11 +214,12 @@ export class SharedInformer<T extends KubeObject> {
             needList = true;
             continue;
           }
+          const failed = needList ? 'list failed' : 'watch failed';
+          // The server refused or broke off the watch with a Status: start over from a list, as upstream.
+          // A dropped connection only needs a new watch from where this one stopped.
+          if (isStatusError(err)) needList = true;
           backoff = this.nextBackoff(backoff);
-          this.log.warn(
-            { err: errorText(err), retryInMs: backoff },
-            needList ? 'list failed' : 'watch failed',
-          );
+          this.log.warn({ err: errorText(err), retryInMs: backoff }, failed);
           await sleep(this.clock, backoff * (1 + Math.random()), stop);
         }
       }
@@ -297,13 +298,13 @@ export class SharedInformer<T extends KubeObject> {
     return events > 0 ? 'ended' : 'empty';
   }
 
+  /** 410 means re-list from the latest state; any other Status fails this watch. */
   private watchError(status: Status): WatchOutcome {
     if (status.code === 410) {
       this.log.info({ message: status.message }, 'watch expired; re-listing');
       return 'expired';
     }
-    this.log.warn({ code: status.code, reason: status.reason, message: status.message }, 'watch error');
-    return 'ended';
+    throw new StatusError(status);
   }
 
   private upsert(obj: T): void {
