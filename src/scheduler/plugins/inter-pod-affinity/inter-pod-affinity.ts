@@ -28,13 +28,13 @@ import {
   type NodeScore,
   type Pod,
   PodInfo,
-  termMatches,
   type WeightedAffinityTerm,
 } from '../../framework/types.js';
 import {
   Contribution,
   CountTable,
   labelValue,
+  matcherFor,
   NodeChangeLog,
   TableCache,
 } from '../pod-topology-spread/topology-counts.js';
@@ -92,10 +92,36 @@ function labelsKey(labels: Readonly<Record<string, string>> | undefined): string
     .join('\u0002');
 }
 
+type TermMatcher = (pod: Pod, namespaceLabels: Readonly<Record<string, string>> | undefined) => boolean;
+
+const termMatchers = new WeakMap<AffinityTerm, TermMatcher>();
+
+/** `termMatches` with the term's selectors compiled once per term object. */
+function matchTerm(
+  t: AffinityTerm,
+  pod: Pod,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  let m = termMatchers.get(t);
+  if (m === undefined) {
+    const namespaces = t.namespaces;
+    const nsSelector = t.namespaceSelector === undefined ? undefined : matcherFor(t.namespaceSelector);
+    const selector = matcherFor(t.selector);
+    m = (p, nsLabels) => {
+      const meta = p.metadata;
+      if (!namespaces.has(meta.namespace ?? '') && (nsSelector === undefined || !nsSelector(nsLabels)))
+        return false;
+      return selector(meta.labels);
+    };
+    termMatchers.set(t, m);
+  }
+  return m(pod, namespaceLabels);
+}
+
 /** Whether `pod` matches every term; false without terms (upstream's podMatchesAllAffinityTerms). */
 function podMatchesAllAffinityTerms(terms: readonly AffinityTerm[], pod: Pod): boolean {
   if (terms.length === 0) return false;
-  for (const t of terms) if (!termMatches(t, pod, undefined)) return false;
+  for (const t of terms) if (!matchTerm(t, pod, undefined)) return false;
   return true;
 }
 
@@ -173,7 +199,7 @@ class PreFilterState implements StateData {
   updateWithPod(pi: PodInfo, nodeInfo: NodeInfo, multiplier: number): void {
     const labels = nodeInfo.node?.metadata.labels;
     for (const t of pi.requiredAntiAffinityTerms) {
-      if (!termMatches(t, this.pod, this.namespaceLabels)) continue;
+      if (!matchTerm(t, this.pod, this.namespaceLabels)) continue;
       const v = labelValue(labels, t.topologyKey);
       if (v !== undefined) this.existingAntiAffinity.add(t.topologyKey, v, multiplier);
     }
@@ -184,7 +210,7 @@ class PreFilterState implements StateData {
       }
     }
     for (const t of this.antiAffinityTerms) {
-      if (!termMatches(t, pi.pod, undefined)) continue;
+      if (!matchTerm(t, pi.pod, undefined)) continue;
       const v = labelValue(labels, t.topologyKey);
       if (v !== undefined) this.antiAffinity.add(t.topologyKey, v, multiplier);
     }
@@ -300,7 +326,11 @@ export class InterPodAffinity
 
   // ---- PreFilter / Filter ----
 
-  preFilter(state: CycleState, pod: Pod): { result?: PreFilterResult; status: Status } {
+  preFilter(
+    state: CycleState,
+    pod: Pod,
+    _nodes?: readonly NodeInfo[],
+  ): { result?: PreFilterResult; status: Status } {
     const pi = this.podInfo(pod);
     if (pi instanceof Error) return { status: Status.unresolvable(`parsing pod: ${pi.message}`) };
     const affinityTerms = pi.requiredAffinityTerms.map((t) => this.mergeNamespaces(t));
@@ -318,7 +348,7 @@ export class InterPodAffinity
         let c: Contribution | null = null;
         for (const ep of ni.podsWithRequiredAntiAffinity) {
           for (const t of ep.requiredAntiAffinityTerms) {
-            if (!termMatches(t, pod, nsLabels)) continue;
+            if (!matchTerm(t, pod, nsLabels)) continue;
             const v = labelValue(labels, t.topologyKey);
             if (v !== undefined) (c ??= new Contribution()).add(t.topologyKey, v, 1);
           }
@@ -356,7 +386,7 @@ export class InterPodAffinity
               let c: Contribution | null = null;
               for (const p of ni.pods) {
                 for (const t of antiAffinityTerms) {
-                  if (!termMatches(t, p.pod, undefined)) continue;
+                  if (!matchTerm(t, p.pod, undefined)) continue;
                   const v = labelValue(labels, t.topologyKey);
                   if (v !== undefined) (c ??= new Contribution()).add(t.topologyKey, v, 1);
                 }
@@ -547,7 +577,7 @@ function addIfMatches(
   nodeLabels: Readonly<Record<string, string>> | undefined,
   into: Contribution,
 ): void {
-  if (!termMatches(term, pod, nsLabels)) return;
+  if (!matchTerm(term, pod, nsLabels)) return;
   const v = labelValue(nodeLabels, term.topologyKey);
   if (v !== undefined) into.add(term.topologyKey, v, amount);
 }

@@ -42,6 +42,7 @@ import {
   Contribution,
   CountTable,
   labelValue,
+  matcherFor,
   NodeChangeLog,
   TableCache,
 } from './topology-counts.js';
@@ -147,11 +148,12 @@ export function countPodsMatchSelector(
   namespace: string,
 ): number {
   if (selector.isEverything()) return 0;
+  const matches = matcherFor(selector);
   let n = 0;
-  for (const p of pods) {
-    const m = p.pod.metadata;
+  for (let i = 0; i < pods.length; i++) {
+    const m = pods[i]!.pod.metadata;
     if (m.deletionTimestamp !== undefined || (m.namespace ?? '') !== namespace) continue;
-    if (selector.matches(m.labels ?? {})) n++;
+    if (matches(m.labels)) n++;
   }
   return n;
 }
@@ -294,27 +296,11 @@ class PreFilterState implements StateData {
   }
 }
 
-/** Per-node counts of matching pods, memoized by NodeInfo generation (for hostname scoring). */
-class NodeCountMemo {
-  private readonly byNode = new Map<string, { generation: number; count: number }>();
-
-  constructor(
-    private readonly selector: LabelSelector,
-    private readonly namespace: string,
-  ) {}
-
-  count(ni: NodeInfo): number {
-    const e = this.byNode.get(ni.name);
-    if (e !== undefined && e.generation === ni.generation) return e.count;
-    const count = countPodsMatchSelector(ni.pods, this.selector, this.namespace);
-    if (e !== undefined) {
-      e.generation = ni.generation;
-      e.count = count;
-    } else {
-      this.byNode.set(ni.name, { generation: ni.generation, count });
-    }
-    return count;
-  }
+/** Matching pods per node name (nodes without any are absent), for hostname scoring. */
+interface PerNodeCounts {
+  table: CountTable;
+  version: number;
+  cells: ReadonlyMap<string, Cell> | undefined;
 }
 
 class PreScoreState implements StateData {
@@ -325,7 +311,7 @@ class PreScoreState implements StateData {
     readonly weights: readonly number[],
     /** Domain counts per constraint (undefined for hostname constraints, counted per node). */
     readonly tables: ReadonlyArray<{ table: CountTable; version: number } | undefined>,
-    readonly perNode: ReadonlyArray<NodeCountMemo | undefined>,
+    readonly perNode: ReadonlyArray<PerNodeCounts | undefined>,
   ) {}
 
   clone(): PreScoreState {
@@ -399,7 +385,6 @@ export class PodTopologySpread
   private readonly listers: WorkloadListers | undefined;
   private readonly changes = new NodeChangeLog();
   private readonly tables = new TableCache(64);
-  private readonly memos = new Map<string, NodeCountMemo>();
   private readonly parsed = new WeakMap<Pod, { hard: Constraint[]; soft: Constraint[] }>();
 
   constructor(
@@ -496,7 +481,11 @@ export class PodTopologySpread
 
   // ---- PreFilter / Filter ----
 
-  preFilter(state: CycleState, pod: Pod): { result?: PreFilterResult; status: Status } {
+  preFilter(
+    state: CycleState,
+    pod: Pod,
+    _nodes?: readonly NodeInfo[],
+  ): { result?: PreFilterResult; status: Status } {
     let constraints: Constraint[];
     try {
       constraints = this.constraintsFor(pod, DO_NOT_SCHEDULE);
@@ -604,9 +593,10 @@ export class PodTopologySpread
         continue;
       }
       const labels = node.metadata.labels;
-      constraints.forEach((c, i) => {
-        if (c.topologyKey !== LABEL_HOSTNAME) domains[i]!.add(labelValue(labels, c.topologyKey) ?? '');
-      });
+      for (let i = 0; i < constraints.length; i++) {
+        const key = constraints[i]!.topologyKey;
+        if (key !== LABEL_HOSTNAME) domains[i]!.add(labelValue(labels, key) ?? '');
+      }
     }
     const weights = constraints.map((c, i) =>
       topologyNormalizingWeight(
@@ -623,23 +613,27 @@ export class PodTopologySpread
       return { table, version: table.version };
     });
     const perNode = constraints.map((c) =>
-      c.topologyKey === LABEL_HOSTNAME ? this.memo(c, ctx) : undefined,
+      c.topologyKey === LABEL_HOSTNAME ? this.perNodeCounts(lister, c, ctx) : undefined,
     );
     state.write(PRE_SCORE_STATE_KEY, new PreScoreState(constraints, ignored, weights, tables, perNode));
     return Status.success();
   }
 
-  private memo(c: Constraint, ctx: PodContext): NodeCountMemo {
-    const key = `${ctx.namespace}\u0001${c.selectorKey}`;
-    let m = this.memos.get(key);
-    if (m === undefined) {
-      if (this.memos.size >= 64) this.memos.delete(this.memos.keys().next().value!);
-      m = new NodeCountMemo(c.selector, ctx.namespace);
-    } else {
-      this.memos.delete(key);
-    }
-    this.memos.set(key, m);
-    return m;
+  /** Every node's matching pods, by node name (upstream counts them in Score). */
+  private perNodeCounts(lister: NodeInfoLister, c: Constraint, ctx: PodContext): PerNodeCounts {
+    const table = this.tables.get(
+      ['node', ctx.namespace, c.selectorKey].join('\u0001'),
+      () =>
+        new CountTable((ni) => {
+          const n = countPodsMatchSelector(ni.pods, c.selector, ctx.namespace);
+          if (n === 0) return null;
+          const contribution = new Contribution();
+          contribution.add('', ni.name, n);
+          return contribution;
+        }),
+    );
+    table.sync(this.changes, lister, () => lister.list());
+    return { table, version: table.version, cells: table.cellsOf('') };
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
@@ -660,9 +654,12 @@ export class PodTopologySpread
       const value = labelValue(labels, c.topologyKey);
       if (value === undefined) continue;
       let count: number;
-      const memo = s.perNode[i];
-      if (memo !== undefined) {
-        count = memo.count(nodeInfo);
+      const perNode = s.perNode[i];
+      if (perNode !== undefined) {
+        if (perNode.table.version !== perNode.version) {
+          return { score: 0, status: Status.error(`${NAME}: pre-score state is stale`) };
+        }
+        count = perNode.cells?.get(nodeInfo.name)?.sum ?? 0;
       } else {
         const t = s.tables[i]!;
         if (t.table.version !== t.version) {

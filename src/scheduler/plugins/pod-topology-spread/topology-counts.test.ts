@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NodeInfo, PodInfo } from '../../framework/types.js';
 import { makeNode, makePod } from '../../testing/wrappers.js';
-import { Contribution, CountTable, NodeChangeLog, type NodeSource, TableCache } from './topology-counts.js';
+import { parseLabelSelector, selectorFromLabelSelector } from '../../../api/labels.js';
+import {
+  compileSelector,
+  Contribution,
+  CountTable,
+  labelValue,
+  NodeChangeLog,
+  type NodeSource,
+  TableCache,
+} from './topology-counts.js';
 
 /** A tiny stand-in for the scheduler cache: NodeInfos by name, mutated in place. */
 class Cluster implements NodeSource {
@@ -168,5 +177,45 @@ describe('TableCache', () => {
     let created = false;
     cache.get('b', () => ((created = true), mk()));
     assert.ok(created);
+  });
+});
+
+describe('compileSelector', () => {
+  const selectors = [
+    parseLabelSelector(''),
+    parseLabelSelector('app=web'),
+    parseLabelSelector('app in (web)'),
+    parseLabelSelector('app in (web,db)'),
+    parseLabelSelector('app!=web'),
+    parseLabelSelector('app notin (web,db),tier'),
+    parseLabelSelector('!tier'),
+    parseLabelSelector('n>3'),
+    parseLabelSelector('n<3,app=web'),
+    parseLabelSelector('constructor'),
+    parseLabelSelector('toString=x'),
+    selectorFromLabelSelector(null),
+  ];
+  const labelSets: Array<Record<string, string> | undefined> = [
+    undefined,
+    {},
+    { app: 'web' },
+    { app: 'db', tier: 'fe' },
+    { app: 'web', tier: '', n: '5' },
+    { n: '2', app: 'web' },
+    { n: 'x' },
+    { constructor: 'c', toString: 'x' },
+  ];
+  for (const sel of selectors) {
+    it(`matches as LabelSelector.matches: ${sel.isNothing() ? 'nothing' : JSON.stringify(sel.toString())}`, () => {
+      const m = compileSelector(sel);
+      for (const l of labelSets) assert.equal(m(l), sel.matches(l), JSON.stringify(l));
+    });
+  }
+
+  it('labelValue ignores names inherited from Object.prototype', () => {
+    assert.equal(labelValue({}, 'constructor'), undefined);
+    assert.equal(labelValue({ constructor: 'x' }, 'constructor'), 'x');
+    assert.equal(labelValue(undefined, 'a'), undefined);
+    assert.equal(labelValue({ a: '' }, 'a'), '');
   });
 });
