@@ -22,8 +22,9 @@ import { apiVersionOf, type ResourceDef, type StrategyContext } from '../api/res
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/meta.js';
 import { isStorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { type Clock, rfc3339 } from '../util/clock.js';
+import { deepEqual, deepEqualExcept } from '../util/deep-equal.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './admission/types.js';
-import { type CacheEntry, WatchCache } from './watch-cache.js';
+import { type CacheEntry, entryJson, WatchCache } from './watch-cache.js';
 
 /** Records which manager owns which fields on ordinary (non-apply) writes. */
 export interface FieldTracker {
@@ -398,6 +399,27 @@ export class ObjectStore {
   ): Promise<UpdateResult> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
+      // The first try starts from the watch cache (no store read, no parse of the stored value); a stale
+      // entry only costs a Conflict from the guarded write, and the retry reads the store.
+      const cached = attempt === 0 ? this.cache.get(key) : undefined;
+      if (cached) {
+        const current = cached.obj;
+        this.checkPreconditions(current, name, opts);
+        const obj = await tryUpdate(JSON.parse(entryJson(cached)) as KubeObject);
+        const result = await this.writeUpdate(
+          namespace,
+          name,
+          { key, modRevision: cached.rev },
+          current,
+          obj,
+          opts,
+        );
+        if (result === 'conflict') {
+          if (opts.precondition) throw optimisticLockConflict(this.gr, name);
+          continue;
+        }
+        return { obj: result, created: false };
+      }
       const { kv } = await this.store.get(key);
       if (!kv) {
         if (!opts.allowCreate) throw notFound(this.gr, name);
@@ -420,20 +442,8 @@ export class ObjectStore {
         }
       }
       const old = this.decode(kv).obj;
-      if (opts.precondition && opts.precondition !== old.metadata.resourceVersion) {
-        throw optimisticLockConflict(this.gr, name);
-      }
-      if (!opts.precondition && opts.requirePrecondition && this.def.allowUnconditionalUpdate === false) {
-        throw invalid(this.def.group, this.def.kind, name, [
-          {
-            type: 'FieldValueInvalid',
-            field: 'metadata.resourceVersion',
-            badValue: '',
-            detail: 'must be specified for an update',
-          },
-        ]);
-      }
-      const obj = await tryUpdate(structuredClone(old));
+      this.checkPreconditions(old, name, opts);
+      const obj = await tryUpdate(this.decode(kv).obj);
       const result = await this.writeUpdate(namespace, name, kv, old, obj, opts);
       if (result === 'conflict') {
         if (opts.precondition || attempt >= MAX_CONFLICT_RETRIES) throw optimisticLockConflict(this.gr, name);
@@ -443,11 +453,35 @@ export class ObjectStore {
     }
   }
 
-  /** The update half: strategy, validation, admission, write. Returns 'conflict' when the revision moved. */
+  private checkPreconditions(
+    current: KubeObject,
+    name: string,
+    opts: { precondition?: string; requirePrecondition?: boolean },
+  ): void {
+    if (opts.precondition && opts.precondition !== current.metadata.resourceVersion) {
+      throw optimisticLockConflict(this.gr, name);
+    }
+    if (!opts.precondition && opts.requirePrecondition && this.def.allowUnconditionalUpdate === false) {
+      throw invalid(this.def.group, this.def.kind, name, [
+        {
+          type: 'FieldValueInvalid',
+          field: 'metadata.resourceVersion',
+          badValue: '',
+          detail: 'must be specified for an update',
+        },
+      ]);
+    }
+  }
+
+  /**
+   * The update half: strategy, validation, admission, write. `old` may be the watch cache's shared object:
+   * it is only read, and nothing of it is put into `obj` without a copy. Returns 'conflict' when the revision
+   * moved.
+   */
   private async writeUpdate(
     namespace: string,
     name: string,
-    kv: KeyValue,
+    kv: { key: string; modRevision: number },
     old: KubeObject,
     obj: KubeObject,
     opts: WriteOptions,
@@ -516,7 +550,7 @@ export class ObjectStore {
 
     // Server-side apply has computed managedFields already: a change of owners alone (a co-owner) is a write.
     const withManagers = opts.managedFieldsDone === true;
-    const unchanged = this.encodeComparable(obj, withManagers) === this.encodeComparable(old, withManagers);
+    const unchanged = this.sameContent(obj, old, withManagers);
     if (unchanged) {
       this.abortAdmission(attrs);
       return old;
@@ -588,21 +622,21 @@ export class ObjectStore {
       }
       for (const k of Object.keys(old)) {
         if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k))
-          obj[k] = old[k];
+          obj[k] = structuredClone(old[k]);
       }
       const m = obj.metadata;
       const o = old.metadata;
       // As upstream's ResetObjectMetaForStatus: managedFields may change, the rest of these may not.
       setOrDelete(m, 'deletionTimestamp', o.deletionTimestamp);
       setOrDelete(m, 'generation', o.generation);
-      setOrDelete(m, 'labels', o.labels);
-      setOrDelete(m, 'annotations', o.annotations);
-      setOrDelete(m, 'finalizers', o.finalizers);
-      setOrDelete(m, 'ownerReferences', o.ownerReferences);
+      setOrDelete(m, 'labels', copyOf(o.labels));
+      setOrDelete(m, 'annotations', copyOf(o.annotations));
+      setOrDelete(m, 'finalizers', copyOf(o.finalizers));
+      setOrDelete(m, 'ownerReferences', copyOf(o.ownerReferences));
     } else if (subresource === '') {
       for (const f of this.statusFields) {
         if (old[f] === undefined) delete obj[f];
-        else obj[f] = old[f];
+        else obj[f] = structuredClone(old[f]);
       }
     }
   }
@@ -611,7 +645,7 @@ export class ObjectStore {
     const keys = new Set([...Object.keys(obj), ...Object.keys(old)]);
     for (const k of keys) {
       if (k === 'metadata' || k === 'apiVersion' || k === 'kind' || this.statusFields.includes(k)) continue;
-      if (JSON.stringify(obj[k]) !== JSON.stringify(old[k])) return true;
+      if (!deepEqual(obj[k], old[k])) return true;
     }
     return false;
   }
@@ -626,10 +660,16 @@ export class ObjectStore {
     });
   }
 
-  /** The encoding used to detect no-op writes: resourceVersion and, unless asked for, managedFields aside. */
-  private encodeComparable(obj: KubeObject, withManagedFields = false): string {
-    const { managedFields, resourceVersion: _rv, ...metadata } = obj.metadata;
-    return this.encode({ ...obj, metadata: withManagedFields ? { ...metadata, managedFields } : metadata });
+  /** Whether a write would change nothing: resourceVersion and, unless asked for, managedFields aside. */
+  private sameContent(obj: KubeObject, old: KubeObject, withManagedFields: boolean): boolean {
+    return (
+      deepEqualExcept(obj, old, TOP_LEVEL_IGNORED) &&
+      deepEqualExcept(
+        obj.metadata as Record<string, unknown>,
+        old.metadata as Record<string, unknown>,
+        withManagedFields ? IGNORED_META : IGNORED_META_AND_MANAGERS,
+      )
+    );
   }
 
   private readyToDelete(obj: KubeObject): boolean {
@@ -758,6 +798,14 @@ export function knownJson(obj: KubeObject): string | undefined {
 /** A shallow copy of `obj` whose metadata carries the revision as resourceVersion. */
 function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
+}
+
+const TOP_LEVEL_IGNORED = new Set(['metadata', 'apiVersion', 'kind']);
+const IGNORED_META = new Set(['resourceVersion']);
+const IGNORED_META_AND_MANAGERS = new Set(['resourceVersion', 'managedFields']);
+
+function copyOf<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
 }
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {

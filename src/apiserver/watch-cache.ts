@@ -19,6 +19,11 @@ export interface CacheEntry {
   json?: string;
 }
 
+/** The JSON of a cached entry, computed once and shared by every reader. */
+export function entryJson(e: CacheEntry): string {
+  return (e.json ??= JSON.stringify(e.obj));
+}
+
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** A change as the cache records it; `prev` is the entry it replaced. */

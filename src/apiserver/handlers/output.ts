@@ -6,12 +6,9 @@ import type { OutputForm } from '../negotiation.js';
 import { knownJson } from '../object-store.js';
 import { buildTable, partialObjectMetadata } from '../table.js';
 import type { ApiResponse } from '../transport.js';
-import type { CacheEntry } from '../watch-cache.js';
+import { type CacheEntry, entryJson } from '../watch-cache.js';
 
-/** The JSON of a cached entry, computed once and shared by every reader. */
-export function entryJson(e: CacheEntry): string {
-  return (e.json ??= JSON.stringify(e.obj));
-}
+export { entryJson };
 
 const TABLE_CONTENT_TYPE = (v: string): string => `application/json;as=Table;v=${v};g=meta.k8s.io`;
 
