@@ -333,10 +333,18 @@ export class InterPodAffinity
   ): { result?: PreFilterResult; status: Status } {
     const pi = this.podInfo(pod);
     if (pi instanceof Error) return { status: Status.unresolvable(`parsing pod: ${pi.message}`) };
+    const lister = this.nodes();
+    if (
+      pi.requiredAffinityTerms.length === 0 &&
+      pi.requiredAntiAffinityTerms.length === 0 &&
+      lister.havePodsWithRequiredAntiAffinityList().length === 0
+    ) {
+      // Nothing can constrain this pod: the counts would all be empty.
+      return { status: Status.skip() };
+    }
     const affinityTerms = pi.requiredAffinityTerms.map((t) => this.mergeNamespaces(t));
     const antiAffinityTerms = pi.requiredAntiAffinityTerms.map((t) => this.mergeNamespaces(t));
     const nsLabels = this.namespaceLabels(pod);
-    const lister = this.nodes();
     this.changes.sync(lister.list());
 
     const ns = pod.metadata.namespace ?? '';
@@ -459,6 +467,8 @@ export class InterPodAffinity
     const hasConstraints = pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0;
     if (this.ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip();
     const lister = this.nodes();
+    // Without terms of its own, only existing pods with affinity can score the pod.
+    if (!hasConstraints && lister.havePodsWithAffinityList().length === 0) return Status.skip();
     this.changes.sync(lister.list());
     const tables: ScoreTable[] = [];
 
