@@ -244,7 +244,11 @@ class PreScoreState implements StateData {
   }
 }
 
-/** The InterPodAffinity plugin; build it with {@link newInterPodAffinity}. */
+/**
+ * The InterPodAffinity plugin; build it with {@link newInterPodAffinity}. One instance serves one profile's cycles in sequence:
+ * its PreFilter/PreScore states read shared count tables, valid until a later cycle's PreFilter/PreScore sees
+ * a changed snapshot; Filter/Score on such a stale state return an Error instead of a wrong verdict.
+ */
 export class InterPodAffinity
   implements
     PreFilterPlugin,

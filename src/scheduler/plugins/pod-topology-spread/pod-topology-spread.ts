@@ -369,7 +369,11 @@ function validateArgs(args: PodTopologySpreadArgs): string[] {
   return errs;
 }
 
-/** The PodTopologySpread plugin; build it with {@link newPodTopologySpread}. */
+/**
+ * The PodTopologySpread plugin; build it with {@link newPodTopologySpread}. One instance serves one profile's cycles in sequence:
+ * its PreFilter/PreScore states read shared count tables, valid until a later cycle's PreFilter/PreScore sees
+ * a changed snapshot; Filter/Score on such a stale state return an Error instead of a wrong verdict.
+ */
 export class PodTopologySpread
   implements
     PreFilterPlugin,
