@@ -805,3 +805,28 @@ describe('PodTopologySpread args', () => {
     ]);
   });
 });
+
+describe('PodTopologySpread state lifetime', () => {
+  it('a state whose counts a later cycle changed reports an error, never a stale verdict', () => {
+    const nodes = [zoneNode('node-a', 'zone1'), zoneNode('node-b', 'zone2')];
+    const infos = snapshot(nodes, []);
+    const { pl } = plugin(infos);
+    const mk = (n: string): Pod =>
+      makePod()
+        .name(n)
+        .label('foo', '')
+        .spreadConstraint(spread(1, 'zone', 'DoNotSchedule', foo))
+        .obj();
+    const first = new CycleState();
+    assert.equal(pl.preFilter(first, mk('p1'), infos).status.code, Code.Success);
+    assert.equal(pl.filter(first, mk('p1'), infos[0]!).code, Code.Success);
+    // An unchanged snapshot keeps the earlier state valid.
+    assert.equal(pl.preFilter(new CycleState(), mk('p2'), infos).status.code, Code.Success);
+    assert.equal(pl.filter(first, mk('p1'), infos[0]!).code, Code.Success);
+    infos[0]!.addPodInfo(new PodInfo(fooPods('node-a', 1)[0]!));
+    const second = new CycleState();
+    assert.equal(pl.preFilter(second, mk('p3'), infos).status.code, Code.Success);
+    assert.equal(pl.filter(second, mk('p3'), infos[0]!).code, Code.Unschedulable);
+    assert.equal(pl.filter(first, mk('p1'), infos[0]!).code, Code.Error);
+  });
+});
