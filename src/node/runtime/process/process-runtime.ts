@@ -415,6 +415,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async stopPodSandbox(podUid: string): Promise<void> {
+    this.assertOpen();
     const sb = this.sandboxes.get(podUid);
     const running = this.listRecords(podUid).filter((c) => c.state !== 'exited');
     for (const c of running) this.signalContainer(c, 'SIGKILL');
@@ -436,6 +437,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async removePodSandbox(podUid: string): Promise<void> {
+    this.assertOpen();
     await this.stopPodSandbox(podUid);
     for (const c of this.listRecords(podUid)) await this.removeContainerRecord(c, false);
     const dir = join(this.sandboxesDir, podUid);
@@ -613,6 +615,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async stopContainer(containerId: string, gracePeriodSeconds: number): Promise<void> {
+    this.assertOpen();
     const rec = this.mustGet(containerId);
     if (rec.state === 'exited') return;
     if (gracePeriodSeconds > 0) {
@@ -627,6 +630,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async removeContainer(containerId: string): Promise<void> {
+    this.assertOpen();
     const rec = this.containers.get(containerId);
     if (!rec) return;
     if (rec.state !== 'exited') await this.stopContainer(containerId, 0);
@@ -643,6 +647,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async exec(containerId: string, argv: string[], opts: ExecOptions): Promise<number> {
+    this.assertOpen();
     const rec = this.mustGet(containerId);
     if (rec.state !== 'running' || !isProcessAlive(rec.pid, rec.pidStart)) {
       throw new Error(`container ${rec.name} (${containerId}) is not running`);
