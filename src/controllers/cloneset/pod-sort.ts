@@ -3,7 +3,7 @@
  * strategies, PreparingUpdate first), how many of them may update now, and which pods to delete first.
  */
 import type { CloneSet, Node, Pod } from '../../client/resources.js';
-import { selectorFromLabelSelector, type LabelSelector, type LabelSelectorSpec } from '../../api/labels.js';
+import { selectorFromLabelSelector, type LabelSelector } from '../../api/labels.js';
 import { POD_DELETION_COST_ANNOTATION } from './constants.js';
 import type { ExpectationDiffs } from './diffs.js';
 import {
