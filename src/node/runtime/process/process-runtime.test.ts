@@ -209,6 +209,19 @@ for (const isolation of isRoot ? (['auto', 'off'] as const) : (['off'] as const)
       assert.equal(await logText(rt, id, { limitBytes: 3 }), all.slice(0, 3));
     });
 
+    it('keeps stdin open when asked, and logs stderr as stdout with a tty', async () => {
+      const { uid } = await sandbox(rt);
+      const closedIn = await rt.startContainer(uid, cfg('stdin-closed', ['cat']));
+      const openIn = await rt.startContainer(uid, cfg('stdin-open', ['cat'], { stdin: true }));
+      const tty = await rt.startContainer(uid, cfg('tty', ['sh', '-c', 'echo to-stderr >&2'], { tty: true }));
+      assert.equal((await exited(rt, closedIn)).exitCode, 0, 'stdin at EOF');
+      const t = await exited(rt, tty);
+      assert.match(readFileSync(t.logPath, 'utf8'), / stdout F to-stderr\n$/);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(rt.containerStatus(openIn)?.state, 'running', 'stdin stays open');
+      await rt.stopContainer(openIn, 0);
+    });
+
     it('follows the log until the container exits', async () => {
       const { uid } = await sandbox(rt);
       const id = await rt.startContainer(

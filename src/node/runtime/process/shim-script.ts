@@ -8,8 +8,6 @@
 /** Perl source of the shim; written to the runtime's state directory and run as `perl <file> <mode> <dir>`. */
 export const SHIM_SCRIPT = String.raw`use strict;
 use warnings;
-use POSIX ();
-use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_WRONLY O_APPEND O_CREAT O_RDWR);
 
 # skiff container shim. Modes:
 #   holder <dir>            start a PID-namespace holder (the pod sandbox's init); report its pid on fd 3
@@ -29,6 +27,15 @@ my $MS_BIND      = 4096;
 my $MS_REC       = 16384;
 my $MS_PRIVATE   = 1 << 18;
 my $LINE_MAX     = 16 * 1024;
+# Linux values, spelled out: loading POSIX and Fcntl would double the shim's start-up time.
+my $O_WRONLY   = 1;
+my $O_RDWR     = 2;
+my $O_CREAT    = 64;
+my $O_APPEND   = 1024;
+my $F_GETFD    = 1;
+my $F_SETFD    = 2;
+my $FD_CLOEXEC = 1;
+my $WNOHANG    = 1;
 
 my $mode = shift @ARGV // '';
 my $dir  = shift @ARGV // '';
@@ -78,7 +85,7 @@ sub sys_mount {
       or die 'mount ' . ($src // $fstype // '') . " on $target: $!\n";
 }
 
-my $have_hires = eval { require Time::HiRes; 1 };
+my $have_hires;
 
 sub now_ns {
     my $nr = num('sys_clock_gettime');
@@ -89,6 +96,7 @@ sub now_ns {
             return ($s, $n);
         }
     }
+    $have_hires //= eval { require Time::HiRes; 1 } ? 1 : 0;
     if ($have_hires) {
         my ($s, $us) = Time::HiRes::gettimeofday();
         return ($s, $us * 1000);
@@ -101,7 +109,9 @@ sub ts {
     my ($s, $n) = now_ns();
     my $frac = sprintf('%09d', $n);
     $frac =~ s/0+$//;
-    return POSIX::strftime('%Y-%m-%dT%H:%M:%S', gmtime($s)) . ($frac eq '' ? '' : ".$frac") . 'Z';
+    my @t = gmtime($s);
+    return sprintf('%04d-%02d-%02dT%02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0])
+      . ($frac eq '' ? '' : ".$frac") . 'Z';
 }
 
 sub proc_starttime {
@@ -147,8 +157,8 @@ sub read_env {
 
 sub handshake_fd {
     open(my $hs, '>&=', 3) or return undef;
-    my $f = fcntl($hs, F_GETFD, 0);
-    fcntl($hs, F_SETFD, ($f || 0) | FD_CLOEXEC);
+    my $f = fcntl($hs, $F_GETFD, 0);
+    fcntl($hs, $F_SETFD, ($f || 0) | $FD_CLOEXEC);
     select((select($hs), $| = 1)[0]);
     return $hs;
 }
@@ -317,8 +327,8 @@ sub exec_argv {
 
 sub wait_status_code {
     my ($st) = @_;
-    return ($st >> 8, 0) if POSIX::WIFEXITED($st);
     my $sig = $st & 127;
+    return ($st >> 8, 0) if $sig == 0;
     return (128 + $sig, $sig);
 }
 
@@ -330,11 +340,10 @@ sub mode_holder {
     my $pid = fork() // die "fork: $!\n";
     if ($pid == 0) {
         close $hs if $hs;
-        POSIX::setsid();
         chdir '/';
         $0 = 'skiff-sandbox ' . ($conf{name} // '');
-        $SIG{CHLD} = sub { 1 while waitpid(-1, POSIX::WNOHANG()) > 0 };
-        $SIG{TERM} = $SIG{INT} = sub { POSIX::_exit(0) };
+        $SIG{CHLD} = sub { 1 while waitpid(-1, $WNOHANG) > 0 };
+        $SIG{TERM} = $SIG{INT} = sub { exit 0 };
         $SIG{HUP} = 'IGNORE';
         sleep 3600 while 1;
     }
@@ -353,7 +362,7 @@ sub mode_probe {
             sys_mount('tmpfs', $conf{scratch}, 'tmpfs', 0, 'mode=0700');
             1;
         };
-        if (!$ok) { print "mount: $@"; POSIX::_exit(1) }
+        if (!$ok) { print "mount: $@"; exit 1 }
         my $ovl = eval {
             my $d = $conf{scratch};
             mkdir "$d/$_" for qw(upper work merged);
@@ -364,14 +373,14 @@ sub mode_probe {
         $ok = eval {
             sys_unshare($CLONE_NEWPID);
             my $c = fork() // die "fork: $!\n";
-            if ($c == 0) { POSIX::_exit($$ == 1 ? 0 : 1) }
+            if ($c == 0) { exit($$ == 1 ? 0 : 1) }
             waitpid($c, 0);
             die "pid namespace: not pid 1\n" if $? != 0;
             1;
         };
-        if (!$ok) { print "pid: $@"; POSIX::_exit(1) }
+        if (!$ok) { print "pid: $@"; exit 1 }
         print "ok\n";
-        POSIX::_exit(0);
+        exit 0;
     }
     waitpid($pid, 0);
     exit($? >> 8);
@@ -400,7 +409,7 @@ sub mode_exec {
         };
         my $err = $@;
         print STDERR $err;
-        POSIX::_exit($err =~ /No such file|ENOENT/ ? 127 : 126);
+        exit($err =~ /No such file/ ? 127 : 126);
     }
     for my $s (qw(TERM INT HUP QUIT)) {
         $SIG{$s} = sub { kill $s, $pid };
@@ -413,15 +422,20 @@ sub mode_exec {
 
 my ($log_fh, $log_size, $log_path, $log_max, $log_keep);
 
+# Returns false when the file cannot be opened (the container keeps running; its output is dropped).
 sub open_log {
-    sysopen($log_fh, $log_path, O_WRONLY | O_APPEND | O_CREAT, 0640) or die "open $log_path: $!\n";
-    $log_size = -s $log_fh // 0;
+    undef $log_fh;
+    my $fh;
+    sysopen($fh, $log_path, $O_WRONLY | $O_APPEND | $O_CREAT, 0640) or return 0;
+    $log_fh   = $fh;
+    $log_size = -s $fh // 0;
+    return 1;
 }
 
 sub rotate_log {
-    close $log_fh;
+    close $log_fh if $log_fh;
     my @t = gmtime();
-    my $stamp = POSIX::strftime('%Y%m%d-%H%M%S', @t);
+    my $stamp = sprintf('%04d%02d%02d-%02d%02d%02d', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
     my $target = "$log_path.$stamp";
     my $n = 0;
     $target = "$log_path.$stamp." . ++$n while -e $target;
@@ -441,6 +455,7 @@ sub rotated_key { my ($n) = @_; my ($s, $c) = $n =~ /\.(\d{8}-\d{6})(?:\.(\d+))?
 
 sub log_record {
     my ($stream, $tag, $data) = @_;
+    return unless $log_fh || open_log();
     my $rec = ts() . " $stream $tag $data\n";
     my $off = 0;
     while ($off < length $rec) {
@@ -488,7 +503,7 @@ sub mode_run {
     $log_path = $conf{log};
     $log_max  = num('log_max_bytes') // 0;
     $log_keep = num('log_max_files') // 0;
-    open_log();
+    open_log() or die "open $log_path: $!\n";
     my @argv = read_nul_file("$dir/argv");
     my $env  = read_env();
     pipe(my $out_r, my $out_w) or die "pipe: $!\n";
@@ -497,8 +512,9 @@ sub mode_run {
     my $in;
     if (($conf{stdin} // '') ne '') {
         my $fifo = $conf{stdin};
+        require POSIX;
         POSIX::mkfifo($fifo, 0600) or $!{EEXIST} or die "mkfifo $fifo: $!\n";
-        sysopen($in, $fifo, O_RDWR) or die "open $fifo: $!\n";
+        sysopen($in, $fifo, $O_RDWR) or die "open $fifo: $!\n";
     } else {
         open($in, '<', '/dev/null') or die "open /dev/null: $!\n";
     }
@@ -512,19 +528,19 @@ sub mode_run {
         close $err_r;
         close $st_r;
         my $ok = eval {
-            POSIX::setpgid(0, 0);
+            setpgrp(0, 0) or die "setpgid: $!\n";
             join_cgroups();
             enter_fs();
-            POSIX::dup2(fileno($in), 0) // die "dup2: $!\n";
-            POSIX::dup2(fileno($out_w), 1) // die "dup2: $!\n";
-            POSIX::dup2(fileno($conf{tty} ? $out_w : $err_w), 2) // die "dup2: $!\n";
+            open(STDIN,  '<&', $in)    or die "dup stdin: $!\n";
+            open(STDOUT, '>&', $out_w) or die "dup stdout: $!\n";
+            open(STDERR, '>&', $conf{tty} ? $out_w : $err_w) or die "dup stderr: $!\n";
             $SIG{$_} = 'DEFAULT' for qw(PIPE HUP);
             %ENV = %$env;
             exec_argv(@argv);
         };
         my $err = $@ || "exec failed\n";
         syswrite($st_w, $err);
-        POSIX::_exit(127);
+        exit 127;
     }
     close $out_w;
     close $err_w;
@@ -555,7 +571,7 @@ sub mode_run {
     my ($status, $deadline);
     while (%open) {
         if (!defined $status) {
-            my $r = waitpid($pid, POSIX::WNOHANG());
+            my $r = waitpid($pid, $WNOHANG);
             if ($r == $pid) {
                 $status = $?;
                 $deadline = time() + 2;
