@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/client.js';
 import type { TimerClock } from '../util/clock.js';
+import { replicaSetControllerDescriptor } from './replicaset/replicaset-controller.js';
 import {
   ControllerManager,
   type ControllerDescriptor,
@@ -16,7 +17,7 @@ import {
  * Every controller the manager runs, by upstream's --controllers name. To add one: export a
  * {@link ControllerDescriptor} from its folder and list it here.
  */
-export const CONTROLLERS: readonly ControllerDescriptor[] = [];
+export const CONTROLLERS: readonly ControllerDescriptor[] = [replicaSetControllerDescriptor];
 
 export interface ControllerManagerConfig {
   client: KubeClient;
