@@ -402,7 +402,12 @@ export class ProcessRuntime implements Runtime {
         env: SHIM_ENV,
       });
       child.unref();
-      const hs = (await readHandshake(child, this.opts.startTimeoutMs ?? 30_000)).trim();
+      const hs = (
+        await readHandshake(child, this.opts.startTimeoutMs ?? 30_000).catch((e: Error) => {
+          if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+          return e.message;
+        })
+      ).trim();
       const m = /^ok (\d+) (\d+)$/.exec(hs);
       if (!m) throw new Error(`could not create the pod's namespaces: ${hs || 'the holder exited'}`);
       rec.holderPid = Number(m[1]);
