@@ -209,7 +209,9 @@ describe('PrioritySorter.compare (upstream TestCompare)', () => {
   });
 
   it('sorts by weight, ties by descending pod index', () => {
-    const pods = ([{ a: '1' }, {}, { a: '1' }, {}] as Array<Record<string, string>>).map((l, i) => labelled(l, i)!);
+    const pods = ([{ a: '1' }, {}, { a: '1' }, {}] as Array<Record<string, string>>).map((l, i) =>
+      labelled(l, i)!,
+    );
     const sorter = new PrioritySorter(weights([50, { a: '1' }]));
     assert.deepEqual(sorter.sort(pods, [0, 1, 2, 3]), [2, 0, 3, 1]);
   });
