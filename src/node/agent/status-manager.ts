@@ -275,7 +275,7 @@ export class StatusManager {
       void this.write(e).finally(() => {
         e.inFlight = false;
         this.inFlight--;
-        if (e.want && this.entries.get(uid) === e) this.schedule(e);
+        if ((e.want || (e.deleteRequested && !e.deleted)) && this.entries.get(uid) === e) this.schedule(e);
         this.pump();
         this.wake();
       });
