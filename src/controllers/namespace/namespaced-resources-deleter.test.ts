@@ -7,6 +7,7 @@ import {
   NAMESPACES,
   type Namespace,
   PODS,
+  type ResourceDescriptor,
   SECRETS,
 } from '../../client/resources.js';
 import { startTestServer, type TestServer } from '../../client/testing.js';
@@ -85,7 +86,7 @@ describe('NamespacedResourcesDeleter', () => {
     assert.deepEqual(before?.spec?.finalizers, ['kubernetes']);
     await new NamespacedResourcesDeleter({ client: ts.client }).delete(name);
     assert.equal(await getNs(name), undefined);
-    for (const res of [CONFIG_MAPS, SECRETS, DEPLOYMENTS, PODS]) {
+    for (const res of [CONFIG_MAPS, SECRETS, DEPLOYMENTS, PODS] as ResourceDescriptor[]) {
       assert.deepEqual((await ts.client.list(res, { namespace: name })).items, [], res.resource);
     }
   });
