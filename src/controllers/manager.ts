@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/client.js';
 import type { TimerClock } from '../util/clock.js';
+import { garbageCollectorController } from './garbage-collector/index.js';
+import { namespaceController } from './namespace/index.js';
 import { replicaSetControllerDescriptor } from './replicaset/replicaset-controller.js';
 import {
   ControllerManager,
@@ -17,7 +19,11 @@ import {
  * Every controller the manager runs, by upstream's --controllers name. To add one: export a
  * {@link ControllerDescriptor} from its folder and list it here.
  */
-export const CONTROLLERS: readonly ControllerDescriptor[] = [replicaSetControllerDescriptor];
+export const CONTROLLERS: readonly ControllerDescriptor[] = [
+  replicaSetControllerDescriptor,
+  garbageCollectorController,
+  namespaceController,
+];
 
 export interface ControllerManagerConfig {
   client: KubeClient;
