@@ -4,6 +4,7 @@ import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ApiServer } from '../apiserver/server.js';
+import { splitHollowFlags, startHollowPoolInProcess } from '../node/hollow/cli.js';
 import { openStore } from '../storage/index.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 
@@ -72,7 +73,8 @@ export function parseServerFlags(argv: string[]): ServerFlags {
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runServer(argv: string[], mode: { localNode: boolean }): Promise<number> {
-  const flags = parseServerFlags(argv);
+  const { hollow, rest } = splitHollowFlags(argv);
+  const flags = parseServerFlags(rest);
   const log: Logger = pino({ level: flags.logLevel, base: { component: 'skiff' } });
   mkdirSync(flags.dataDir, { recursive: true });
   const started = performance.now();
@@ -89,6 +91,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
   });
   await server.start();
   const bound = await server.listen(flags.host, flags.port);
+  const hollowPool = hollow ? await startHollowPoolInProcess(server, hollow, log) : undefined;
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -114,6 +117,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await hollowPool?.stop();
   await server.close();
   await store.close();
   log.info('stopped');

@@ -9,7 +9,8 @@ import type * as api from '../../api/openapi/generated/types.js';
 import { Quantity } from '../../api/quantity.js';
 import { KubeClient } from '../../client/client.js';
 import { loadKubeconfig } from '../../client/kubeconfig.js';
-import { HttpTransport } from '../../client/transport.js';
+import { HttpTransport, InProcessTransport } from '../../client/transport.js';
+import type { ApiServer } from '../../apiserver/server.js';
 import { MAX_HOLLOW_NODES, podBlockBits } from './ip-pool.js';
 import { loadNodeTemplates } from './node-template.js';
 import { HollowPool, type HollowPoolOptions } from './pool.js';
@@ -312,6 +313,27 @@ export async function startHollowPool(
     async stop() {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await pool.stop();
+    },
+  };
+}
+
+/** A pool inside the API server's process (`skiff up --hollow-nodes N`), talking to it in-process. */
+export async function startHollowPoolInProcess(
+  server: ApiServer,
+  flags: HollowFlags,
+  log: Logger,
+): Promise<RunningHollowPool> {
+  const transport = new InProcessTransport(server);
+  const running = await startHollowPool(
+    new KubeClient(transport, { fieldManager: 'skiff-hollow' }),
+    flags,
+    log,
+  );
+  return {
+    ...running,
+    async stop() {
+      await running.stop();
+      transport.close();
     },
   };
 }
