@@ -27,15 +27,18 @@ function source(
   };
 }
 
-const cm = (name: string, data: Record<string, string>): ConfigMap =>
-  ({ metadata: { name, namespace: 'default' }, data }) as ConfigMap;
-const secret = (name: string, data: Record<string, string>): Secret =>
-  ({
-    metadata: { name, namespace: 'default' },
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  }) as Secret;
-const svc = (name: string, ns: string, ip: string, ports: api.ServicePort[]): Service =>
-  ({ metadata: { name, namespace: ns }, spec: { clusterIP: ip, ports } }) as Service;
+const cm = (name: string, data: Record<string, string>): ConfigMap => ({
+  metadata: { name, namespace: 'default' },
+  data,
+});
+const secret = (name: string, data: Record<string, string>): Secret => ({
+  metadata: { name, namespace: 'default' },
+  data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+});
+const svc = (name: string, ns: string, ip: string, ports: api.ServicePort[]): Service => ({
+  metadata: { name, namespace: ns },
+  spec: { clusterIP: ip, ports },
+});
 
 const ALLOC = { milliCPU: 4000, memory: 8 * 2 ** 30, ephemeralStorage: 100 * 2 ** 30 };
 

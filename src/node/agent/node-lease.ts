@@ -73,11 +73,11 @@ export class NodeLease {
     const now = rfc3339Micro(this.opts.clock.now());
     const lease: Lease = base
       ? structuredClone(base)
-      : ({
+      : {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name: this.opts.nodeName, namespace: NODE_LEASE_NAMESPACE },
-        } as Lease);
+        };
     lease.spec = {
       ...lease.spec,
       holderIdentity: this.opts.nodeName,

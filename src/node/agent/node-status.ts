@@ -264,7 +264,7 @@ export function initialNode(machine: MachineInfo, config: NodeConfig, status: ap
     metadata: { name: config.nodeName, labels: nodeLabels(machine, config) },
     spec: config.taints?.length ? { taints: config.taints } : {},
     status,
-  } as Node;
+  };
 }
 
 function withoutHeartbeats(s: api.NodeStatus | undefined): unknown {

@@ -565,7 +565,7 @@ export function generatePodStatus(input: PodStatusInput): api.PodStatus {
   ];
   conditions.push(podReadyCondition(pod, [...foreign, ...conditions], allStatuses, phase));
   conditions.push(containersReadyCondition(pod, allStatuses, phase));
-  status.conditions = conditions as api.PodCondition[];
+  status.conditions = conditions;
   if (input.hostIP) {
     status.hostIP = input.hostIP;
     status.hostIPs = [{ ip: input.hostIP }];

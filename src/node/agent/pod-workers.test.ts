@@ -255,7 +255,7 @@ describe('PodWorkers: starting pods', () => {
       waiting: { reason: 'CreateContainerConfigError', message: 'configmap "cfg" not found' },
     });
     assert.ok(h.events.has('Failed', 'Error: configmap "cfg" not found'));
-    h.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { x: '1' } } as ConfigMap);
+    h.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { x: '1' } });
     await h.run(10_000);
     assert.ok(h.runtime.running('uid-cfgerr', 'main'));
   });
@@ -274,7 +274,7 @@ describe('PodWorkers: starting pods', () => {
     );
     assert.equal(h.writer.container('uid-mnt', 'main')?.state?.waiting?.reason, 'ContainerCreating');
     assert.equal(h.runtime.calls.filter((c) => c.startsWith('startContainer')).length, 0);
-    h.configMaps.set('absent', { metadata: { name: 'absent' }, data: { k: 'v' } } as ConfigMap);
+    h.configMaps.set('absent', { metadata: { name: 'absent' }, data: { k: 'v' } });
     await h.run(5_000);
     const cs = h.runtime.running('uid-mnt', 'main')!;
     assert.equal(h.runtime.configOf(cs.id)!.mounts[0]!.containerPath, '/etc/cfg');
@@ -559,7 +559,7 @@ describe('PodWorkers: termination and cleanup', () => {
   it('a status write error from a vanished pod is not retried forever', async () => {
     const h = harness();
     const pod = testPod('vanish');
-    h.writer.patchStatus = () => Promise.reject(notFound('', 'pods', 'vanish'));
+    h.writer.patchStatus = () => Promise.reject(notFound({ group: '', resource: 'pods' }, 'vanish'));
     h.workers.updatePod(pod);
     await h.run(5_000);
     assert.ok(h.runtime.running('uid-vanish', 'main'));

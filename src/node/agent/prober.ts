@@ -336,33 +336,30 @@ export function grpcProbe(
   const secs = `${timeoutMs / 1000}s`;
   return new Promise((resolve) => {
     let done = false;
+    let connected = false;
+    const connectFailure = (): ProbeOutcome => ({
+      result: 'Failure',
+      output: `timeout: failed to connect service ${goQuote(addr)} within ${secs}`,
+    });
+    const session = http2.connect(`http://${addr}`);
     const finish = (o: ProbeOutcome): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      session.close();
       session.destroy();
       resolve(o);
     };
-    const session = http2.connect(`http://${addr}`);
     const timer = setTimeout(
       () =>
-        finish({
-          result: 'Failure',
-          output: connected
-            ? `timeout: health rpc did not complete within ${secs}`
-            : `timeout: failed to connect service ${goQuote(addr)} within ${secs}`,
-        }),
+        finish(
+          connected
+            ? { result: 'Failure', output: `timeout: health rpc did not complete within ${secs}` }
+            : connectFailure(),
+        ),
       timeoutMs,
     );
-    let connected = false;
     session.on('connect', () => (connected = true));
-    session.on('error', () =>
-      finish({
-        result: 'Failure',
-        output: `timeout: failed to connect service ${goQuote(addr)} within ${secs}`,
-      }),
-    );
+    session.on('error', () => finish(connectFailure()));
     const req = session.request({
       ':method': 'POST',
       ':path': '/grpc.health.v1.Health/Check',
@@ -391,14 +388,19 @@ export function grpcProbe(
       }
       const status = decodeHealthStatus(Buffer.concat(chunks));
       if (status === 1) finish({ result: 'Success', output: '' });
-      else
+      else {
         finish({
           result: 'Failure',
           output: `service unhealthy (responded with ${goQuote(GRPC_STATUS[status] ?? String(status))})`,
         });
+      }
     });
     req.on('error', (err) =>
-      finish({ result: 'Failure', output: `error: health rpc probe failed: ${err.message}` }),
+      finish(
+        connected
+          ? { result: 'Failure', output: `error: health rpc probe failed: ${err.message}` }
+          : connectFailure(),
+      ),
     );
     req.end(encodeHealthRequest(action.service ?? ''));
   });

@@ -237,5 +237,5 @@ export function testPod(
       ...spec,
     },
     status: { phase: 'Pending' },
-  } as Pod;
+  };
 }

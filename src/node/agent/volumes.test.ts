@@ -66,7 +66,7 @@ describe('setUpVolumes', () => {
       metadata: { name: 'cfg' },
       data: { 'app.conf': 'port=80\n', other: 'x' },
       binaryData: { blob: Buffer.from([1, 2, 3]).toString('base64') },
-    } as ConfigMap);
+    });
     const c = ctx(
       [
         { name: 'all', configMap: { name: 'cfg' } },
@@ -104,13 +104,13 @@ describe('setUpVolumes', () => {
 
   it('an update swaps ..data at once and drops removed keys; an unchanged payload is left alone', async () => {
     const o = objects();
-    o.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { a: '1', b: '2' } } as ConfigMap);
+    o.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { a: '1', b: '2' } });
     const c = ctx([{ name: 'v', configMap: { name: 'cfg' } }], o.source);
     const dir = (await setUpVolumes(c)).volumes.get('v')!.path;
     const first = readlinkSync(join(dir, '..data'));
     await setUpVolumes(c);
     assert.equal(readlinkSync(join(dir, '..data')), first, 'same payload: no new generation');
-    o.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { a: '10' } } as ConfigMap);
+    o.configMaps.set('cfg', { metadata: { name: 'cfg' }, data: { a: '10' } });
     await setUpVolumes(c);
     assert.notEqual(readlinkSync(join(dir, '..data')), first);
     assert.equal(readFileSync(join(dir, 'a'), 'utf8'), '10');
@@ -130,7 +130,7 @@ describe('setUpVolumes', () => {
     o.secrets.set('s', {
       metadata: { name: 's' },
       data: { password: Buffer.from('hunter2').toString('base64') },
-    } as Secret);
+    });
     const r = await setUpVolumes(
       ctx(
         [
@@ -209,7 +209,7 @@ describe('setUpVolumes', () => {
     o.configMaps.set('kube-root-ca.crt', {
       metadata: { name: 'kube-root-ca.crt' },
       data: { 'ca.crt': 'PEM' },
-    } as ConfigMap);
+    });
     r = await setUpVolumes(c);
     assert.equal(readFileSync(join(sa, 'ca.crt'), 'utf8'), 'PEM');
   });
