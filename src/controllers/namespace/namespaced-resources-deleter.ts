@@ -89,7 +89,8 @@ export class NamespacedResourcesDeleter {
       throw err;
     }
     if (!ns.metadata.deletionTimestamp) return;
-    if (!(ns.spec?.finalizers ?? []).includes(this.token)) return;
+    // Finalized: nothing is left for any namespace finalizer to do.
+    if ((ns.spec?.finalizers ?? []).length === 0) return;
 
     const pass = await this.deleteAllContent(ns);
     ns = pass.ns;
