@@ -1,5 +1,8 @@
 /** @module Builders of CloneSets and pods for the CloneSet controller's unit tests. */
-import type { CloneSet, Pod } from '../../client/resources.js';
+import { isStatusError } from '../../api/errors.js';
+import type { KubeClient } from '../../client/client.js';
+import { PODS, type CloneSet, type Pod } from '../../client/resources.js';
+import { rfc3339 } from '../../util/clock.js';
 import type { IntOrString } from './int-or-percent.js';
 import { CONTROLLER_REVISION_HASH_LABEL, LIFECYCLE_STATE_KEY, SPECIFIED_DELETE_KEY } from './constants.js';
 
@@ -79,4 +82,76 @@ export function testPod(o: TestPodOptions = {}): Pod {
     ];
   }
   return pod;
+}
+
+/**
+ * Plays the node agent for one pod: Running, containers ready (or not), imageID = the image string, the
+ * Ready condition following ContainersReady and the readiness gates; conditions it does not own are kept.
+ * `restarted` names containers whose restartCount goes up by one.
+ */
+export async function reportPodStatus(
+  client: KubeClient,
+  pod: Pod,
+  opts: { ready: boolean; restarted?: string[]; node?: string },
+): Promise<Pod> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await writePodStatus(client, pod, opts);
+    } catch (err) {
+      if (!isStatusError(err) || err.code !== 409 || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function writePodStatus(
+  client: KubeClient,
+  pod: Pod,
+  opts: { ready: boolean; restarted?: string[]; node?: string },
+): Promise<Pod> {
+  const ns = pod.metadata.namespace ?? '';
+  const name = pod.metadata.name ?? '';
+  let fresh = await client.get(PODS, name, { namespace: ns });
+  if (opts.node && !fresh.spec?.nodeName) {
+    await client.bindPod(ns, name, opts.node);
+    fresh = await client.get(PODS, name, { namespace: ns });
+  }
+  const now = rfc3339(new Date());
+  const old = new Map((fresh.status?.containerStatuses ?? []).map((c) => [c.name, c]));
+  const containerStatuses = (fresh.spec?.containers ?? []).map((c) => {
+    const prev = old.get(c.name);
+    const restarts = (prev?.restartCount ?? 0) + (opts.restarted?.includes(c.name) ? 1 : 0);
+    return {
+      name: c.name,
+      image: c.image ?? '',
+      imageID: c.image ?? '',
+      ready: opts.ready,
+      restartCount: restarts,
+      started: true,
+      state: { running: { startedAt: now } },
+    };
+  });
+  const kept = (fresh.status?.conditions ?? []).filter(
+    (c) => !['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].includes(c.type),
+  );
+  const gatesOk = (fresh.spec?.readinessGates ?? []).every(
+    (g) => kept.find((c) => c.type === g.conditionType)?.status === 'True',
+  );
+  const prevReady = fresh.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = opts.ready && gatesOk;
+  const readyCondition =
+    prevReady && (prevReady.status === 'True') === ready
+      ? prevReady
+      : { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now };
+  fresh.status = {
+    ...fresh.status,
+    phase: 'Running',
+    conditions: [
+      ...kept,
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+      { type: 'ContainersReady', status: opts.ready ? 'True' : 'False', lastTransitionTime: now },
+      readyCondition,
+    ],
+    containerStatuses,
+  };
+  return client.updateStatus(PODS, fresh);
 }
