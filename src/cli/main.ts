@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** @module The `skiff` command: dispatches to one file per subcommand. */
+import { runAgent } from './agent.js';
 import { runServer } from './server.js';
 
 const USAGE = `usage: skiff <command> [flags]
@@ -7,6 +8,7 @@ const USAGE = `usage: skiff <command> [flags]
 commands:
   up       API server, scheduler, controllers and a local node agent in one process
   server   API server and control loops, without a local node
+  agent    a node agent for this machine joining a cluster (skiff agent --help)
   help     this text
 
 flags (up, server):
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return runServer(rest, { localNode: true });
     case 'server':
       return runServer(rest, { localNode: false });
+    case 'agent':
+      return runAgent(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { ApiServer } from '../apiserver/server.js';
 import { splitHollowFlags, startHollowPoolInProcess } from '../node/hollow/cli.js';
 import { openStore } from '../storage/index.js';
+import { startLocalAgent, type RunningAgent } from './agent.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 
 export interface ServerFlags {
@@ -92,6 +93,14 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
   await server.start();
   const bound = await server.listen(flags.host, flags.port);
   const hollowPool = hollow ? await startHollowPoolInProcess(server, hollow, log) : undefined;
+  let localAgent: RunningAgent | undefined;
+  if (mode.localNode) {
+    try {
+      localAgent = await startLocalAgent(server, flags.dataDir, log);
+    } catch (err) {
+      log.error({ err }, 'the local node agent did not start; serving without a local node');
+    }
+  }
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -117,6 +126,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await localAgent?.stop();
   await hollowPool?.stop();
   await server.close();
   await store.close();
