@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/client.js';
 import type { TimerClock } from '../util/clock.js';
+import { cloneSetControllerDescriptor } from './cloneset/cloneset-controller.js';
 import { garbageCollectorController } from './garbage-collector/index.js';
 import { namespaceController } from './namespace/index.js';
 import { replicaSetControllerDescriptor } from './replicaset/replicaset-controller.js';
@@ -23,6 +24,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   replicaSetControllerDescriptor,
   garbageCollectorController,
   namespaceController,
+  cloneSetControllerDescriptor,
 ];
 
 export interface ControllerManagerConfig {

@@ -87,7 +87,7 @@ import { calculateStatus, type CloneSetStatus, setCondition, statusChanged } fro
 /** Upstream's ExpectationTimeout: expectations older than this are given up on. */
 export const EXPECTATION_TIMEOUT_MS = 5 * 60 * 1000;
 /** Index of pods and PVCs by the uid of each owner. */
-export const OWNER_UID_INDEX = 'ownerUID';
+export const OWNER_UID_INDEX = 'cloneset:ownerUID';
 /** Kruise's cloneset-workers default. */
 export const DEFAULT_WORKERS = 3;
 
