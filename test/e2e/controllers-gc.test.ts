@@ -15,18 +15,28 @@ import { eventually, type SkiffProcess, startSkiff, tempFile } from './harness.j
 type Json = Record<string, any>;
 
 let skiff: SkiffProcess;
-/** Started here only while `skiff up` does not run a controller manager of its own. */
+/** Started here only when `skiff up` runs no garbage collector of its own (before the manager is wired in). */
 let ownManager: ControllerManager | undefined;
 let ownTransport: HttpTransport | undefined;
 
 before(async () => {
   skiff = await startSkiff({ command: 'up' });
-  const lease = await eventually(
+  // Probe: a dangling dependent goes within seconds when skiff runs a garbage collector itself.
+  await apply(
+    'default',
+    `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: gc-probe
+  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: nobody, uid: 0b0e7c1e-0000-4000-8000-00000000beef}]
+`,
+  );
+  const collected = await eventually(
     async () =>
-      (await skiff.kubectl(['-n', 'kube-system', 'get', 'lease', 'kube-controller-manager'])).code === 0,
-    5_000,
+      /NotFound/.test((await skiff.kubectl(['-n', 'default', 'get', 'configmap', 'gc-probe'])).stderr),
+    8_000,
   ).catch(() => false);
-  if (!lease) {
+  if (!collected) {
     ownTransport = new HttpTransport(skiff.url);
     ownManager = startControllerManager({
       client: new KubeClient(ownTransport),
