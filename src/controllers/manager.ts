@@ -9,6 +9,7 @@ import type { TimerClock } from '../util/clock.js';
 import { cloneSetControllerDescriptor } from './cloneset/cloneset-controller.js';
 import { garbageCollectorController } from './garbage-collector/index.js';
 import { namespaceController } from './namespace/index.js';
+import { deploymentControllerDescriptor } from './deployment/deployment-controller.js';
 import { replicaSetControllerDescriptor } from './replicaset/replicaset-controller.js';
 import {
   ControllerManager,
@@ -22,6 +23,7 @@ import {
  */
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   replicaSetControllerDescriptor,
+  deploymentControllerDescriptor,
   garbageCollectorController,
   namespaceController,
   cloneSetControllerDescriptor,

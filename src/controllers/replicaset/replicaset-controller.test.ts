@@ -143,8 +143,9 @@ describe('ReplicaSetController', () => {
     const status = (await rsNow()).status;
     assert.equal(status?.replicas, 6);
     assert.equal(status?.fullyLabeledReplicas, 6);
-    assert.equal(status?.readyReplicas, 0);
-    assert.equal(status?.availableReplicas, 0);
+    // zero counts are omitted, as upstream's omitempty
+    assert.equal(status?.readyReplicas, undefined);
+    assert.equal(status?.availableReplicas, undefined);
     assert.equal(status?.observedGeneration, 1);
     const events = (await env.client.list(EVENTS, { namespace: ns })).items.filter(
       (e) => e.reason === 'SuccessfulCreate',

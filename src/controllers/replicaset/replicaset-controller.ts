@@ -116,6 +116,15 @@ export function calculateReplicaSetStatus(
   status.fullyLabeledReplicas = fullyLabeled;
   status.readyReplicas = ready;
   status.availableReplicas = available;
+  // Zero counts are omitted on the wire (omitempty), except replicas.
+  for (const k of [
+    'fullyLabeledReplicas',
+    'readyReplicas',
+    'availableReplicas',
+    'observedGeneration',
+  ] as const) {
+    if (status[k] === 0) delete status[k];
+  }
   return status;
 }
 

@@ -102,3 +102,59 @@ export async function setPodState(client: KubeClient, pod: Pod, state: PodState)
   };
   return client.updateStatus(PODS, fresh);
 }
+
+/**
+ * A stand-in for scheduler and kubelets: every `intervalMs` it binds unbound pods to `node`, reports them
+ * Running and Ready, and completes graceful deletions. `paused` stops it from touching pods.
+ */
+export class FakeKubelet {
+  paused = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly node = 'node-1',
+    private readonly intervalMs = 10,
+  ) {}
+
+  start(): void {
+    const tick = (): void => {
+      this.running = this.step()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass over the namespace's pods. */
+  async step(): Promise<void> {
+    if (this.paused) return;
+    const { items } = await this.client.list(PODS, { namespace: this.namespace });
+    await Promise.all(
+      items.map(async (pod) => {
+        const name = pod.metadata.name ?? '';
+        try {
+          if (pod.metadata.deletionTimestamp) {
+            await this.client.delete(PODS, name, { namespace: this.namespace, gracePeriodSeconds: 0 });
+            return;
+          }
+          const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          if (!ready)
+            await setPodState(this.client, pod, { node: this.node, readySince: rfc3339(new Date()) });
+        } catch {
+          // raced with a delete or another write; next pass
+        }
+      }),
+    );
+  }
+}
