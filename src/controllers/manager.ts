@@ -36,6 +36,8 @@ export interface ControllerManagerConfig {
   leaderElection?: LeaderElectionOptions | false;
   identity?: string;
   workers?: number;
+  /** After losing the lease: campaign again (default) or stop. */
+  rejoinAfterLoss?: boolean;
   clock?: TimerClock;
   logger?: Logger;
 }
@@ -51,6 +53,7 @@ export function startControllerManager(config: ControllerManagerConfig): Control
     leaderElection: config.leaderElection,
     identity: config.identity,
     workers: config.workers,
+    rejoinAfterLoss: config.rejoinAfterLoss,
     clock: config.clock,
     logger: config.logger,
   });

@@ -61,6 +61,8 @@ export interface ControllerManagerOptions {
   clock?: TimerClock;
   logger?: Logger;
   informerOptions?: Omit<SharedInformerFactoryOptions, 'clock' | 'logger'>;
+  /** After losing the lease: campaign again (default, in-process use) or stop (a standalone manager exits). */
+  rejoinAfterLoss?: boolean;
 }
 
 /** Starts, leads, stops. `start()` returns at once; `stop()` stops the controllers and releases the lease. */
@@ -69,7 +71,7 @@ export class ControllerManager {
   private readonly clock: TimerClock;
   private readonly log: Logger;
   private readonly stopper = new AbortController();
-  private loop: Promise<void> | undefined;
+  private loop: Promise<{ lostLease: boolean }> | undefined;
   private leading = false;
   private terms = 0;
   private termWaiters: Array<() => void> = [];
@@ -98,9 +100,16 @@ export class ControllerManager {
 
   start(): void {
     if (this.loop) throw new Error('controller manager already started');
-    this.loop = this.campaign().catch((err: unknown) =>
-      this.log.error({ err: errorText(err) }, 'controller manager failed'),
-    );
+    this.loop = this.campaign().catch((err: unknown) => {
+      this.log.error({ err: errorText(err) }, 'controller manager failed');
+      return { lostLease: false };
+    });
+  }
+
+  /** Resolves when the manager has stopped: by `stop()`, or by losing the lease without rejoining. */
+  get done(): Promise<{ lostLease: boolean }> {
+    if (!this.loop) throw new Error('controller manager not started');
+    return this.loop;
   }
 
   async stop(): Promise<void> {
@@ -108,12 +117,12 @@ export class ControllerManager {
     await this.loop;
   }
 
-  private async campaign(): Promise<void> {
+  private async campaign(): Promise<{ lostLease: boolean }> {
     const stop = this.stopper.signal;
     const le = this.opts.leaderElection;
     if (le === false) {
       await this.lead(stop);
-      return;
+      return { lostLease: false };
     }
     const retryPeriodMs = le?.retryPeriodMs ?? 2_000;
     while (!stop.aborted) {
@@ -136,11 +145,15 @@ export class ControllerManager {
       });
       await elector.run(stop);
       await term;
-      if (!stop.aborted) {
-        this.log.warn('lost leadership; campaigning again');
-        await sleep(this.clock, retryPeriodMs, stop);
+      if (stop.aborted) break;
+      if (this.opts.rejoinAfterLoss === false) {
+        this.log.error('lost leadership; stopping');
+        return { lostLease: true };
       }
+      this.log.warn('lost leadership; campaigning again');
+      await sleep(this.clock, retryPeriodMs, stop);
     }
+    return { lostLease: false };
   }
 
   /** One term: build every controller, start informers, run until `signal` aborts, then tear down. */
