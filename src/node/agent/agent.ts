@@ -102,7 +102,7 @@ export class NodeAgent {
     const machine = opts.machine ?? readMachineInfo(opts.dataDir);
     const config: NodeConfig = {
       kubeletPort: 10250,
-      containerRuntimeVersion: `${opts.runtime.name}://0.1.0`,
+      containerRuntimeVersion: `skiff-${opts.runtime.name}://0.1.0`,
       ...opts.node,
       nodeName: opts.nodeName,
     };

@@ -341,7 +341,13 @@ describe('generatePodStatus', () => {
     assert.equal(s.qosClass, 'BestEffort');
     assert.deepEqual(
       s.conditions?.map((c) => `${c.type}=${c.status}`),
-      ['PodReadyToStartContainers=False', 'Initialized=True', 'Ready=False', 'ContainersReady=False'],
+      [
+        'PodReadyToStartContainers=False',
+        'Initialized=True',
+        'Ready=False',
+        'ContainersReady=False',
+        'PodScheduled=True',
+      ],
     );
   });
 
@@ -416,9 +422,10 @@ describe('generatePodStatus', () => {
 
   it('keeps conditions it does not own out of its output', () => {
     const p = testPod('p');
-    p.status = { conditions: [{ type: 'PodScheduled', status: 'True' }] };
+    p.status = { conditions: [{ type: 'DisruptionTarget', status: 'True' }] };
     const s = generatePodStatus(input(p, []));
-    assert.ok(!s.conditions?.some((c) => c.type === 'PodScheduled'));
+    assert.ok(!s.conditions?.some((c) => c.type === 'DisruptionTarget'));
+    assert.equal(s.conditions?.at(-1)?.type, 'PodScheduled', 'written True as upstream');
   });
 
   it('app statuses are sorted by name, init statuses keep spec order', () => {

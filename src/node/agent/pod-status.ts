@@ -16,7 +16,10 @@ export const RunContainerError = 'RunContainerError';
 export const PostStartHookError = 'PostStartHookError';
 export const ContainerStatusUnknown = 'ContainerStatusUnknown';
 
-/** The condition types the kubelet owns (others, e.g. PodScheduled or readiness gates, belong to someone else). */
+/**
+ * The condition types the kubelet owns (others, e.g. readiness gates or DisruptionTarget, belong to someone
+ * else). PodScheduled is not owned but written True, as upstream does for pods it runs.
+ */
 export const KUBELET_CONDITIONS: ReadonlySet<string> = new Set([
   'PodReadyToStartContainers',
   'Initialized',
@@ -565,6 +568,7 @@ export function generatePodStatus(input: PodStatusInput): api.PodStatus {
   ];
   conditions.push(podReadyCondition(pod, [...foreign, ...conditions], allStatuses, phase));
   conditions.push(containersReadyCondition(pod, allStatuses, phase));
+  conditions.push({ type: 'PodScheduled', status: 'True' });
   status.conditions = conditions;
   if (input.hostIP) {
     status.hostIP = input.hostIP;

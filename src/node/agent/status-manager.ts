@@ -110,7 +110,7 @@ export function statusPatch(base: api.PodStatus | undefined, next: api.PodStatus
   }
   const conds: api.PodCondition[] = [];
   for (const c of next.conditions ?? []) {
-    if (!KUBELET_CONDITIONS.has(c.type)) continue;
+    if (!KUBELET_CONDITIONS.has(c.type) && c.type !== 'PodScheduled') continue;
     const prev = base?.conditions?.find((o) => o.type === c.type);
     if (!prev || !sameCondition(prev, c)) conds.push(c);
   }
