@@ -327,6 +327,24 @@ export function runStoreConformance(name: string, makeStore: StoreFactory): void
       );
     });
 
+    test('a batch whose last write is elsewhere still reports progress to its end', async (store) => {
+      const rec = new Recorder();
+      const handle = store.watch('/mix/', await store.currentRevision(), rec);
+      // Wait until the watch is live (past any replay), so the batch below arrives as one live delivery.
+      const warm = await store.create('/elsewhere/warm', 'v');
+      await rec.until(() => rec.progress.some((r) => r >= warm.modRevision), 'live');
+      // Issued in one turn, so batching backends commit them together: this watch's event comes first.
+      const [mine, , last] = await Promise.all([
+        store.create('/mix/a', 'v'),
+        store.create('/elsewhere/b', 'v'),
+        store.create('/elsewhere/c', 'v'),
+      ]);
+      await rec.until(() => rec.events.length === 1, 'event');
+      await rec.until(() => rec.progress.some((r) => r >= last.modRevision), 'progress to the batch end');
+      handle.cancel();
+      assert.equal(rec.events[0]?.type === 'put' && rec.events[0].kv.modRevision, mine.modRevision);
+    });
+
     test('cancel stops delivery, also from inside a listener', async (store) => {
       const start = await store.currentRevision();
       const cancelled = new Recorder();

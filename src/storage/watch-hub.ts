@@ -60,7 +60,11 @@ export class WatchHub {
       );
       w.delivered = lastRevision;
       if (matched.length > 0) this.call(w, () => w.listener.onEvents(matched));
-      else this.call(w, () => w.listener.onProgress?.(lastRevision));
+      // Progress up to the batch's end even when this watcher's last event came earlier in the batch:
+      // readers waiting for `lastRevision` (consistent reads of the watch cache) must not stall.
+      if (matched.length === 0 || eventRevision(matched[matched.length - 1]!) < lastRevision) {
+        this.call(w, () => w.listener.onProgress?.(lastRevision));
+      }
     }
   }
 
