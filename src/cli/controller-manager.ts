@@ -4,10 +4,11 @@
  * as upstream's kube-controller-manager does).
  */
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import type { ApiServer } from '../apiserver/server.js';
 import { KubeClient } from '../client/client.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
-import { HttpTransport } from '../client/transport.js';
+import { HttpTransport, InProcessTransport } from '../client/transport.js';
 import { CONTROLLERS, startControllerManager } from '../controllers/manager.js';
 
 export interface ControllerManagerFlags {
@@ -73,6 +74,28 @@ export function parseControllerManagerFlags(argv: string[]): ControllerManagerFl
     leaderElect: le === 'true',
     workers,
     logLevel: values['log-level'],
+  };
+}
+
+/**
+ * The controller manager inside `skiff up`/`skiff server`: in-process transport, leader-elected so several
+ * servers on one store run one set of controllers, campaigning again after a lost lease. `stop()` stops the
+ * controllers, releases the lease and closes the transport.
+ */
+export function startInProcessControllerManager(
+  server: ApiServer,
+  logger: Logger,
+): { stop(): Promise<void> } {
+  const transport = new InProcessTransport(server);
+  const manager = startControllerManager({
+    client: new KubeClient(transport, { fieldManager: 'kube-controller-manager' }),
+    logger: logger.child({ component: 'controller-manager' }),
+  });
+  return {
+    async stop() {
+      await manager.stop();
+      transport.close();
+    },
   };
 }
 

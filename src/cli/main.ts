@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** @module The `skiff` command: dispatches to one file per subcommand. */
 import { runAgent } from './agent.js';
+import { runControllerManagerCommand } from './controller-manager.js';
 import { runServer } from './server.js';
 
 const USAGE = `usage: skiff <command> [flags]
@@ -9,6 +10,8 @@ commands:
   up       API server, scheduler, controllers and a local node agent in one process
   server   API server and control loops, without a local node
   agent    a node agent for this machine joining a cluster (skiff agent --help)
+  controller-manager  the controllers alone, against the API server of --kubeconfig
+                      (skiff controller-manager --help)
   help     this text
 
 flags (up, server):
@@ -33,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return runServer(rest, { localNode: false });
     case 'agent':
       return runAgent(rest);
+    case 'controller-manager':
+      return runControllerManagerCommand(rest);
     case undefined:
     case 'help':
     case '--help':

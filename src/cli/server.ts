@@ -7,6 +7,7 @@ import { ApiServer } from '../apiserver/server.js';
 import { splitHollowFlags, startHollowPoolInProcess } from '../node/hollow/cli.js';
 import { openStore } from '../storage/index.js';
 import { startLocalAgent, type RunningAgent } from './agent.js';
+import { startInProcessControllerManager } from './controller-manager.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 
 export interface ServerFlags {
@@ -101,6 +102,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
       log.error({ err }, 'the local node agent did not start; serving without a local node');
     }
   }
+  const controllers = startInProcessControllerManager(server, log);
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -126,6 +128,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await controllers.stop();
   await localAgent?.stop();
   await hollowPool?.stop();
   await server.close();
