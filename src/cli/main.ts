@@ -2,6 +2,7 @@
 /** @module The `skiff` command: dispatches to one file per subcommand. */
 import { runAgent } from './agent.js';
 import { runControllerManagerCommand } from './controller-manager.js';
+import { runSchedulerCommand } from './scheduler.js';
 import { runServer } from './server.js';
 
 const USAGE = `usage: skiff <command> [flags]
@@ -12,6 +13,7 @@ commands:
   agent    a node agent for this machine joining a cluster (skiff agent --help)
   controller-manager  the controllers alone, against the API server of --kubeconfig
                       (skiff controller-manager --help)
+  scheduler  the scheduler alone, against the API server of --kubeconfig (skiff scheduler --help)
   help     this text
 
 flags (up, server):
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return runAgent(rest);
     case 'controller-manager':
       return runControllerManagerCommand(rest);
+    case 'scheduler':
+      return runSchedulerCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -4,11 +4,14 @@ import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { ApiServer } from '../apiserver/server.js';
+import { KubeClient } from '../client/client.js';
+import { InProcessTransport } from '../client/transport.js';
 import { splitHollowFlags, startHollowPoolInProcess } from '../node/hollow/cli.js';
 import { openStore } from '../storage/index.js';
 import { startLocalAgent, type RunningAgent } from './agent.js';
 import { startInProcessControllerManager } from './controller-manager.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { startScheduler } from './scheduler.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -103,6 +106,12 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     }
   }
   const controllers = startInProcessControllerManager(server, log);
+  const controlPlane = new InProcessTransport(server);
+  const scheduler = startScheduler({
+    client: new KubeClient(controlPlane, { fieldManager: 'skiff-scheduler' }),
+    logger: log,
+    rejoinAfterLoss: true,
+  });
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -128,6 +137,8 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await scheduler.stop();
+  controlPlane.close();
   await controllers.stop();
   await localAgent?.stop();
   await hollowPool?.stop();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GPU_SHARE_RESOURCES } from './plugins/device-share/gpu-devices.js';
 import {
   ConfigError,
   DEFAULT_SCHEDULER_NAME,
@@ -87,6 +88,28 @@ profiles:
   assert.deepEqual(bp.pluginConfig, [
     { name: 'NodeResourcesFit', args: { scoringStrategy: { type: 'MostAllocated' } } },
   ]);
+});
+
+test('with DeviceShare enabled, NodeResourcesFit ignores the shared-GPU resources unless told otherwise', () => {
+  const head = 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n';
+  const cases: Array<[string, string, string[] | undefined]> = [
+    ['defaults', head, [...GPU_SHARE_RESOURCES]],
+    [
+      'explicit ignoredResources kept',
+      `${head}profiles:\n  - pluginConfig:\n      - name: NodeResourcesFit\n        args:\n          ignoredResources: [example.com/foo]\n`,
+      ['example.com/foo'],
+    ],
+    [
+      'DeviceShare disabled',
+      `${head}profiles:\n  - plugins:\n      multiPoint:\n        disabled:\n          - name: DeviceShare\n`,
+      undefined,
+    ],
+  ];
+  for (const [name, text, want] of cases) {
+    const p = parseConfiguration(text).profiles[0]!;
+    const fit = p.pluginConfig.find((c) => c.name === 'NodeResourcesFit');
+    assert.deepEqual(fit?.args?.['ignoredResources'], want, name);
+  }
 });
 
 test('mergePluginSet: * disables every default', () => {

@@ -4,6 +4,7 @@
  * validation.
  */
 import { parse as parseYaml } from 'yaml';
+import { GPU_SHARE_RESOURCES } from './plugins/device-share/gpu-devices.js';
 
 export const CONFIG_API_VERSION = 'kubescheduler.config.k8s.io/v1';
 export const CONFIG_KIND = 'KubeSchedulerConfiguration';
@@ -136,6 +137,28 @@ export function defaultLeaderElection(): LeaderElectionConfiguration {
   };
 }
 
+/**
+ * Skiff's defaulting on top of upstream's: with DeviceShare enabled, NodeResourcesFit ignores the shared-GPU
+ * resources DeviceShare accounts per device (nodes do not list them all), unless its args set
+ * ignoredResources themselves.
+ */
+export function setSkiffProfileDefaults(profile: KubeSchedulerProfile): void {
+  const p = profile.plugins;
+  const enabled = [...EXTENSION_POINTS, 'multiPoint'].some((point) =>
+    (p[point as keyof Plugins]?.enabled ?? []).some((x) => x.name === 'DeviceShare'),
+  );
+  if (!enabled) return;
+  const fit = profile.pluginConfig.find((c) => c.name === 'NodeResourcesFit');
+  if (!fit) {
+    profile.pluginConfig.push({
+      name: 'NodeResourcesFit',
+      args: { ignoredResources: [...GPU_SHARE_RESOURCES] },
+    });
+  } else if (fit.args?.['ignoredResources'] === undefined) {
+    fit.args = { ...fit.args, ignoredResources: [...GPU_SHARE_RESOURCES] };
+  }
+}
+
 export function defaultConfiguration(): KubeSchedulerConfiguration {
   return {
     apiVersion: CONFIG_API_VERSION,
@@ -146,8 +169,14 @@ export function defaultConfiguration(): KubeSchedulerConfiguration {
     podMaxBackoffSeconds: 10,
     leaderElection: defaultLeaderElection(),
     clientConnection: { kubeconfig: '', qps: 50, burst: 100 },
-    profiles: [{ schedulerName: DEFAULT_SCHEDULER_NAME, plugins: defaultPlugins(), pluginConfig: [] }],
+    profiles: [defaultProfile(DEFAULT_SCHEDULER_NAME)],
   };
+}
+
+function defaultProfile(schedulerName: string): KubeSchedulerProfile {
+  const profile: KubeSchedulerProfile = { schedulerName, plugins: defaultPlugins(), pluginConfig: [] };
+  setSkiffProfileDefaults(profile);
+  return profile;
 }
 
 /** A configuration file that cannot be used; the message says where. */

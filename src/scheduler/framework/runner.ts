@@ -455,6 +455,8 @@ export class Framework implements Handle {
     nodeInfo: NodeInfo,
     plugins = this.activeFilterPlugins(state),
   ): Status {
+    if ((this.nominator as { size?: number }).size === 0)
+      return this.runFilterPlugins(state, pod, nodeInfo, plugins);
     const nominated = this.nominator.nominatedPodsForNode(nodeInfo.name);
     if (nominated.length === 0) return this.runFilterPlugins(state, pod, nodeInfo, plugins);
     let stateWith: CycleState | undefined;
@@ -567,6 +569,8 @@ export class Framework implements Handle {
   ): { totals: number[]; status: Status } {
     const n = nodes.length;
     const totals = new Array<number>(n).fill(0);
+    const names = new Array<string>(n);
+    for (let i = 0; i < n; i++) names[i] = nodes[i]!.name;
     let k = 0;
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
@@ -588,7 +592,7 @@ export class Framework implements Handle {
           };
         }
         const slot = scores[i]!;
-        slot.name = ni.name;
+        slot.name = names[i]!;
         slot.score = r.score;
       }
       const ext = pl.scoreExtensions?.();
