@@ -12,6 +12,7 @@ import { SharedInformerFactory } from '../../client/informer/index.js';
 import { PODS, SERVICES, type Node, type Pod } from '../../client/resources.js';
 import { systemClock, type TimerClock } from '../../util/clock.js';
 import type { Runtime } from '../runtime/interface.js';
+import { KubeletServer } from '../server/kubelet-server.js';
 import { kubeletEventRecorder, type AgentEvents } from './events.js';
 import { readMachineInfo, sampleResources, type MachineInfo, type ResourceSample } from './machine.js';
 import { NodeLease } from './node-lease.js';
@@ -52,6 +53,12 @@ export interface NodeAgentOptions {
   leaseInitialDelayMs?: number;
   nodeStatusUpdateFrequencyMs?: number;
   nodeStatusReportFrequencyMs?: number;
+  /**
+   * Serve the kubelet endpoint (logs, exec, attach) on this address and port (0: any free port) and publish the
+   * bound port as daemonEndpoints.kubeletEndpoint.Port. With `fallbackToAnyPort`, a port in use falls back to
+   * a free one. Absent: no endpoint (node.kubeletPort is published as given).
+   */
+  kubeletServer?: { address: string; port: number; fallbackToAnyPort?: boolean };
 }
 
 /** One node's agent. `start()` registers and begins; `stop()` stops it and leaves the pods running. */
@@ -70,6 +77,8 @@ export class NodeAgent {
   private readonly controller = new AbortController();
   private detach: (() => void) | undefined;
   private cancelHousekeeping: (() => void) | undefined;
+  private readonly config: NodeConfig;
+  private server: KubeletServer | undefined;
   node: Node | undefined;
 
   constructor(private readonly opts: NodeAgentOptions) {
@@ -106,6 +115,7 @@ export class NodeAgent {
       ...opts.node,
       nodeName: opts.nodeName,
     };
+    this.config = config;
     this.reporter = new NodeStatusReporter({
       client: opts.client,
       clock: this.clock,
@@ -143,6 +153,7 @@ export class NodeAgent {
   /** Registers the Node, starts the heartbeat and status loops, then runs the node's pods. */
   async start(): Promise<void> {
     await mkdir(join(this.opts.dataDir, 'pods'), { recursive: true });
+    if (this.opts.kubeletServer) this.config.kubeletPort = await this.startServer(this.opts.kubeletServer);
     this.node = await this.reporter.register();
     this.lease = new NodeLease({
       client: this.opts.client,
@@ -174,6 +185,37 @@ export class NodeAgent {
     this.log.info({ node: this.nodeName }, 'node agent started');
   }
 
+  /** The port the kubelet endpoint listens on (the one published in the Node), once started. */
+  get kubeletPort(): number {
+    return this.config.kubeletPort;
+  }
+
+  private async startServer(o: NonNullable<NodeAgentOptions['kubeletServer']>): Promise<number> {
+    const server = new KubeletServer({
+      host: {
+        runtime: this.opts.runtime,
+        getPodByName: (namespace, name) => {
+          const pod = this.podSource.get(namespace, name);
+          return pod?.spec?.nodeName === this.nodeName ? pod : undefined;
+        },
+        getPodStatus: (uid) => this.statusManager.getPodStatus(uid),
+      },
+      logger: this.log,
+      clock: this.clock,
+    });
+    let port: number;
+    try {
+      port = await server.listen(o.address, o.port);
+    } catch (err) {
+      if (!o.fallbackToAnyPort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      this.log.info({ port: o.port }, 'kubelet port in use; listening on a free port');
+      port = await server.listen(o.address, 0);
+    }
+    this.server = server;
+    this.log.info({ address: o.address, port }, 'kubelet endpoint listening');
+    return port;
+  }
+
   private scheduleHousekeeping(): void {
     if (this.controller.signal.aborted) return;
     this.cancelHousekeeping = this.clock.setTimer(60_000, () => {
@@ -191,7 +233,7 @@ export class NodeAgent {
     this.cancelHousekeeping?.();
     this.detach?.();
     await this.workers.stop();
-    await Promise.all([this.lease?.stop(), this.reporter.stop()]);
+    await Promise.all([this.lease?.stop(), this.reporter.stop(), this.server?.close()]);
     await withTimeout(this.statusManager.flush(), 2000);
     this.statusManager.stop();
     await withTimeout(this.events.flush(), 1000);

@@ -9,7 +9,7 @@ import type * as api from '../../api/openapi/generated/types.js';
 import type { ConfigMap, Pod } from '../../client/resources.js';
 import { FakeClock } from '../../util/clock.js';
 import { containerHash } from './container-hash.js';
-import { PodWorkers } from './pod-workers.js';
+import { podChangeMatters, PodWorkers } from './pod-workers.js';
 import { StatusManager, type StatusWriter } from './status-manager.js';
 import { FakeRuntime, RecordedEvents, ScriptedProber, testPod } from './testing.js';
 
@@ -563,5 +563,45 @@ describe('PodWorkers: termination and cleanup', () => {
     h.workers.updatePod(pod);
     await h.run(5_000);
     assert.ok(h.runtime.running('uid-vanish', 'main'));
+  });
+});
+
+describe('podChangeMatters', () => {
+  const base = testPod('m', {}, { labels: { a: '1' } });
+  base.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+  const cases: Array<{ name: string; change: (p: Pod) => void; want: boolean }> = [
+    { name: 'the agent status write', change: (p) => (p.status!.podIP = '10.0.0.1'), want: false },
+    { name: 'a kubelet condition', change: (p) => (p.status!.conditions![0]!.status = 'False'), want: false },
+    { name: 'resourceVersion only', change: (p) => (p.metadata.resourceVersion = '99'), want: false },
+    { name: 'image', change: (p) => (p.spec!.containers[0]!.image = 'other'), want: true },
+    { name: 'deletion', change: (p) => (p.metadata.deletionTimestamp = '2024-01-01T00:00:00Z'), want: true },
+    { name: 'labels', change: (p) => (p.metadata.labels = { a: '2' }), want: true },
+    {
+      name: 'a readiness gate condition',
+      change: (p) => p.status!.conditions!.push({ type: 'InPlaceUpdateReady', status: 'True' }),
+      want: true,
+    },
+    { name: 'phase set by someone else', change: (p) => (p.status!.phase = 'Failed'), want: true },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const next = structuredClone(base);
+      c.change(next);
+      assert.equal(podChangeMatters(base, next), c.want);
+    });
+  }
+
+  it('status-only updates do not re-sync the pod', async () => {
+    const h = harness();
+    const pod = testPod('quiet');
+    h.workers.updatePod(pod);
+    await h.run();
+    const syncs = h.workers.syncs;
+    const next = structuredClone(pod);
+    next.status = h.writer.status('uid-quiet');
+    next.metadata.resourceVersion = '2';
+    h.workers.updatePod(next);
+    await h.run();
+    assert.equal(h.workers.syncs, syncs);
   });
 });

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type * as api from '../../api/openapi/generated/types.js';
 import type { Pod } from '../../client/resources.js';
 import type { TimerClock } from '../../util/clock.js';
+import { deepEqual } from '../../util/deep-equal.js';
 import type { ContainerConfig, ContainerStatus, Runtime, SandboxInfo } from '../runtime/interface.js';
 import { admitPod } from './admission.js';
 import { Backoff } from './backoff.js';
@@ -32,6 +33,7 @@ import {
   formatPod,
   generatePodStatus,
   isRestartableInit,
+  KUBELET_CONDITIONS,
   PostStartHookError,
   quantityNumber,
   RunContainerError,
@@ -125,6 +127,28 @@ function allocatableOf(list: Record<string, string>): NodeAllocatable {
   };
 }
 
+function foreignConditions(pod: Pod): api.PodCondition[] {
+  return (pod.status?.conditions ?? []).filter(
+    (c) => !KUBELET_CONDITIONS.has(c.type) && c.type !== 'PodScheduled',
+  );
+}
+
+/**
+ * Whether an update of a pod calls for a sync: its spec, labels, annotations or deletion changed, or a
+ * condition someone else owns (readiness gates). The agent's own status writes come back as updates that
+ * change nothing of this (upstream's config source ignores them likewise).
+ */
+export function podChangeMatters(prev: Pod, next: Pod): boolean {
+  const a = prev.metadata;
+  const b = next.metadata;
+  if (a.deletionTimestamp !== b.deletionTimestamp) return true;
+  if (a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds) return true;
+  if (!deepEqual(a.labels, b.labels) || !deepEqual(a.annotations, b.annotations)) return true;
+  if (prev.status?.phase !== next.status?.phase && terminalPhase(next.status?.phase)) return true;
+  if (!deepEqual(prev.spec, next.spec)) return true;
+  return !deepEqual(foreignConditions(prev), foreignConditions(next));
+}
+
 /** The pod workers of one node. */
 export class PodWorkers {
   readonly probes: ProbeManager;
@@ -210,7 +234,9 @@ export class PodWorkers {
       this.pods.set(uid, rec);
       if (rec.state === 'rejected') return;
     }
+    const prev = rec.pod;
     rec.pod = pod;
+    if (prev !== pod && !podChangeMatters(prev, pod)) return;
     this.schedule(rec, 0);
   }
 
@@ -590,7 +616,7 @@ export class PodWorkers {
       this.backoff.next(key, finished);
     }
     let env: Record<string, string>;
-    let mounts: Awaited<ReturnType<typeof containerMounts>>;
+    let mounts: ReturnType<typeof containerMounts>;
     try {
       env = {
         ...gpuEnv(pod, c),
@@ -603,7 +629,7 @@ export class PodWorkers {
           warn: (reason, message) => this.event(pod, 'Warning', reason, message, c.name),
         })),
       };
-      mounts = await containerMounts(c, rec.volumes ?? new Map(), env);
+      mounts = containerMounts(c, rec.volumes ?? new Map(), env);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof ContainerConfigError))

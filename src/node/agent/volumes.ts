@@ -4,8 +4,24 @@
  * projected (with a placeholder service account token) through an atomic writer (`..data` symlink swap, so
  * updates appear at once), hostPath passed through with its type checks. Other kinds fail with a message.
  */
-import { constants as fsc } from 'node:fs';
-import * as fs from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  constants as fsc,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import type * as api from '../../api/openapi/generated/types.js';
 import type { Pod } from '../../client/resources.js';
@@ -71,32 +87,32 @@ function pluginDir(ctx: VolumeContext, plugin: string, name: string): string {
 async function setUpVolume(ctx: VolumeContext, v: api.Volume): Promise<VolumePath> {
   if (v.emptyDir) {
     const dir = pluginDir(ctx, 'empty-dir', v.name);
-    await fs.mkdir(dir, { recursive: true, mode: 0o777 });
-    await fs.chmod(dir, 0o777);
+    mkdirSync(dir, { recursive: true, mode: 0o777 });
+    chmodSync(dir, 0o777);
     return { path: dir, readOnly: false };
   }
-  if (v.hostPath) return { path: await hostPath(v.hostPath), readOnly: false };
+  if (v.hostPath) return { path: hostPath(v.hostPath), readOnly: false };
   if (v.configMap) {
     const dir = pluginDir(ctx, 'configmap', v.name);
     const files = await configMapPayload(ctx, v.configMap, v.configMap.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files ?? new Map());
+    writeAtomic(dir, files ?? new Map());
     return { path: dir, readOnly: true };
   }
   if (v.secret) {
     const dir = pluginDir(ctx, 'secret', v.name);
     const files = await secretPayload(ctx, v.secret, v.secret.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files ?? new Map());
+    writeAtomic(dir, files ?? new Map());
     return { path: dir, readOnly: true };
   }
   if (v.downwardAPI) {
     const dir = pluginDir(ctx, 'downward-api', v.name);
     const files = downwardPayload(ctx, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files);
+    writeAtomic(dir, files);
     return { path: dir, readOnly: true };
   }
   if (v.projected) {
     const dir = pluginDir(ctx, 'projected', v.name);
-    await writeAtomic(dir, await projectedPayload(ctx, v.projected));
+    writeAtomic(dir, await projectedPayload(ctx, v.projected));
     return { path: dir, readOnly: true };
   }
   if (v.persistentVolumeClaim) {
@@ -108,15 +124,15 @@ async function setUpVolume(ctx: VolumeContext, v: api.Volume): Promise<VolumePat
   throw new Error(`volume type ${kind} is not supported on this node's runtime`);
 }
 
-async function hostPath(src: api.HostPathVolumeSource): Promise<string> {
+function hostPath(src: api.HostPathVolumeSource): string {
   const p = src.path;
   const type = src.type ?? '';
-  const stat = await fs.stat(p).catch(() => undefined);
+  const stat = statOrUndefined(p);
   switch (type) {
     case '':
       return p;
     case 'DirectoryOrCreate':
-      if (!stat) await fs.mkdir(p, { recursive: true, mode: 0o755 });
+      if (!stat) mkdirSync(p, { recursive: true, mode: 0o755 });
       else if (!stat.isDirectory()) throw new Error(`hostPath type check failed: ${p} is not a directory`);
       return p;
     case 'Directory':
@@ -124,8 +140,8 @@ async function hostPath(src: api.HostPathVolumeSource): Promise<string> {
       return p;
     case 'FileOrCreate':
       if (!stat) {
-        await fs.mkdir(dirname(p), { recursive: true });
-        await (await fs.open(p, fsc.O_CREAT | fsc.O_WRONLY, 0o644)).close();
+        mkdirSync(dirname(p), { recursive: true });
+        closeSync(openSync(p, fsc.O_CREAT | fsc.O_WRONLY, 0o644));
       } else if (!stat.isFile()) throw new Error(`hostPath type check failed: ${p} is not a file`);
       return p;
     case 'File':
@@ -275,10 +291,26 @@ function checkRelativePath(p: string): string {
   return n;
 }
 
-async function currentPayloadMatches(dir: string, files: Payload): Promise<boolean> {
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function readlinkOrUndefined(p: string): string | undefined {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function currentPayloadMatches(dir: string, files: Payload): boolean {
   let entries: string[];
   try {
-    entries = (await fs.readdir(dir)).filter((e) => !e.startsWith('..'));
+    entries = readdirSync(dir).filter((e) => !e.startsWith('..'));
   } catch {
     return false;
   }
@@ -287,7 +319,8 @@ async function currentPayloadMatches(dir: string, files: Payload): Promise<boole
   for (const [p, f] of files) {
     try {
       const full = join(dir, '..data', p);
-      const [data, st] = await Promise.all([fs.readFile(full), fs.stat(full)]);
+      const data = readFileSync(full);
+      const st = statSync(full);
       if (!data.equals(f.data) || (st.mode & 0o7777) !== f.mode) return false;
     } catch {
       return false;
@@ -301,58 +334,58 @@ let tsSeq = 0;
 /**
  * Upstream's AtomicWriter: the payload goes into a fresh `..<timestamp>` directory, `..data` is switched to
  * it with one rename, and each top-level entry is a symlink through `..data`. Unchanged payloads are left as
- * they are.
+ * they are. Synchronous: a handful of small files, cheaper than a chain of thread-pool round trips while the
+ * agent is busy starting processes.
  */
-export async function writeAtomic(dir: string, files: Payload): Promise<void> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  if (await currentPayloadMatches(dir, files)) return;
+export function writeAtomic(dir: string, files: Payload): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (currentPayloadMatches(dir, files)) return;
   const stamp = new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_').replace('Z', '');
   const tsName = `..${stamp}.${process.pid}.${tsSeq++}`;
   const tsDir = join(dir, tsName);
-  await fs.mkdir(tsDir, { mode: 0o755 });
+  mkdirSync(tsDir, { mode: 0o755 });
   const tops = new Set<string>();
   for (const [p, f] of files) {
     const rel = checkRelativePath(p);
     tops.add(rel.split(sep)[0]!);
     const full = join(tsDir, rel);
-    await fs.mkdir(dirname(full), { recursive: true, mode: 0o755 });
-    await fs.writeFile(full, f.data, { mode: f.mode });
-    await fs.chmod(full, f.mode);
+    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+    writeFileSync(full, f.data, { mode: f.mode });
+    chmodSync(full, f.mode);
   }
-  const oldTarget = await fs.readlink(join(dir, '..data')).catch(() => undefined);
+  const oldTarget = readlinkOrUndefined(join(dir, '..data'));
   const tmpLink = join(dir, '..data_tmp');
-  await fs.rm(tmpLink, { force: true });
-  await fs.symlink(tsName, tmpLink);
-  await fs.rename(tmpLink, join(dir, '..data'));
+  rmSync(tmpLink, { force: true });
+  symlinkSync(tsName, tmpLink);
+  renameSync(tmpLink, join(dir, '..data'));
   for (const top of tops) {
     const link = join(dir, top);
     const target = join('..data', top);
-    const existing = await fs.readlink(link).catch(() => undefined);
-    if (existing === target) continue;
-    await fs.rm(link, { force: true, recursive: true });
-    await fs.symlink(target, link);
+    if (readlinkOrUndefined(link) === target) continue;
+    rmSync(link, { force: true, recursive: true });
+    symlinkSync(target, link);
   }
-  for (const e of await fs.readdir(dir)) {
+  for (const e of readdirSync(dir)) {
     if (e.startsWith('..') || tops.has(e)) continue;
-    await fs.rm(join(dir, e), { force: true, recursive: true });
+    rmSync(join(dir, e), { force: true, recursive: true });
   }
-  if (oldTarget && oldTarget !== tsName) await fs.rm(join(dir, oldTarget), { recursive: true, force: true });
+  if (oldTarget && oldTarget !== tsName) rmSync(join(dir, oldTarget), { recursive: true, force: true });
 }
 
 /** Removes the pod's materialized volumes (hostPath targets are never touched). */
 export async function tearDownVolumes(podDir: string): Promise<void> {
-  await fs.rm(join(podDir, 'volumes'), { recursive: true, force: true });
+  await rm(join(podDir, 'volumes'), { recursive: true, force: true });
 }
 
 /**
  * The mounts of one container: each volumeMount's volume path with its subPath (created when missing) or
  * subPathExpr (expanded against the container's environment) joined in.
  */
-export async function containerMounts(
+export function containerMounts(
   container: api.Container,
   volumes: ReadonlyMap<string, VolumePath>,
   env: Readonly<Record<string, string>>,
-): Promise<Mount[]> {
+): Mount[] {
   const out: Mount[] = [];
   for (const vm of container.volumeMounts ?? []) {
     const vol = volumes.get(vm.name);
@@ -364,8 +397,13 @@ export async function containerMounts(
     let hostPath = vol.path;
     if (sub) {
       hostPath = join(vol.path, checkRelativePath(sub));
-      const exists = await fs.lstat(hostPath).catch(() => undefined);
-      if (!exists) await fs.mkdir(hostPath, { recursive: true, mode: 0o755 });
+      let exists = true;
+      try {
+        lstatSync(hostPath);
+      } catch {
+        exists = false;
+      }
+      if (!exists) mkdirSync(hostPath, { recursive: true, mode: 0o755 });
     }
     out.push({ hostPath, containerPath: vm.mountPath, readOnly: vm.readOnly === true || vol.readOnly });
   }
