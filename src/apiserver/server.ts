@@ -49,6 +49,7 @@ import { handleCreate, handlePatch, handleUpdate } from './handlers/write.js';
 import { fieldTracker } from './handlers/patch-engines.js';
 import { createMetrics, type ApiMetrics } from './metrics.js';
 import { negotiateOutput } from './negotiation.js';
+import { KubeletProxy } from './node-proxy.js';
 import { type ObjectStore } from './object-store.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceRegistry } from './resource-registry.js';
@@ -97,6 +98,8 @@ export class ApiServer {
   readonly registry: ResourceRegistry;
   readonly log: Logger;
   readonly metrics: ApiMetrics;
+  /** The default node proxy: reaches agents through the kubelet endpoint their Node publishes. */
+  readonly kubelets: KubeletProxy;
   private readonly discovery: Discovery;
   private readonly ctx: HandlerContext;
   private readonly shutdownController = newUnboundedAbortController();
@@ -137,13 +140,25 @@ export class ApiServer {
     });
     this.registry = registry;
     this.discovery = new Discovery(registry);
+    const core = (plural: string): ObjectStore => {
+      const os = registry.lookup('', 'v1', plural);
+      if (!os) throw pathNotFound();
+      return os;
+    };
+    this.kubelets = new KubeletProxy({
+      getPod: async (namespace, name) => (await core('pods').get(namespace, name)).obj,
+      getNode: async (name) => (await core('nodes').get('', name)).obj,
+      logger: this.log,
+    });
     this.ctx = {
       registry,
       clock,
       log: this.log,
       options: { ...DEFAULT_HANDLER_OPTIONS, ...opts.handlerOptions },
+      nodeProxy: this.kubelets,
       shutdown: this.shutdownController.signal,
     };
+    this.onUpgrade = (req, socket, _server, head) => this.kubelets.upgrade(req, socket, head);
   }
 
   /** Registers how node-side subresources (log, exec, ...) reach node agents. */
@@ -187,9 +202,9 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       // Websocket exec/attach arrive as upgrades; they are served by the node proxy when present.
-      this.serveUpgrade(req, socket);
+      this.serveUpgrade(req, socket, head);
     });
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -206,12 +221,12 @@ export class ApiServer {
     return bound;
   }
 
-  /** The upgrade hook; replaced by the node proxy issue's websocket handling. */
-  onUpgrade: ((req: IncomingMessage, socket: Socket, server: ApiServer) => void) | undefined;
+  /** The upgrade hook (websocket exec/attach); by default the {@link kubelets} proxy. */
+  onUpgrade: ((req: IncomingMessage, socket: Socket, server: ApiServer, head: Buffer) => void) | undefined;
 
-  private serveUpgrade(req: IncomingMessage, socket: Socket): void {
+  private serveUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     if (this.onUpgrade) {
-      this.onUpgrade(req, socket, this);
+      this.onUpgrade(req, socket, this, head);
       return;
     }
     const body = JSON.stringify(methodNotAllowed().status);
