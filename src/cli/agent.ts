@@ -28,7 +28,8 @@ flags:
   --context NAME               kubeconfig context
   --name NAME                  node name (default: the host name)
   --data-dir DIR               agent state, pod volumes and logs (default ./.skiff-agent)
-  --port PORT                  the agent's HTTP port, advertised as the kubelet endpoint (default 10250)
+  --port PORT                  the agent's HTTP port (logs, exec), advertised as the kubelet endpoint (default 10250)
+  --address IP                 address the agent's HTTP port listens on (default 0.0.0.0; it has no authentication)
   --node-ip IP                 InternalIP and pod IP (default: the first non-loopback address)
   --gpus N                     advertise N GPUs (nvidia.com/gpu, koordinator.sh/gpu-core = 100*N)
   --gpu-memory QUANTITY        memory per GPU for koordinator.sh/gpu-memory (e.g. 16Gi); default: nvidia-smi
@@ -48,6 +49,8 @@ export interface AgentFlags {
   name: string;
   dataDir: string;
   port: number;
+  /** Listen address of the kubelet endpoint. */
+  address: string;
   nodeIP?: string;
   node: Omit<Partial<NodeConfig>, 'nodeName'>;
   logLevel: string;
@@ -85,6 +88,7 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
       name: { type: 'string' },
       'data-dir': { type: 'string', default: './.skiff-agent' },
       port: { type: 'string', default: '10250' },
+      address: { type: 'string', default: '0.0.0.0' },
       'node-ip': { type: 'string' },
       gpus: { type: 'string' },
       'gpu-memory': { type: 'string' },
@@ -135,6 +139,7 @@ export function parseAgentFlags(argv: string[]): AgentFlags {
     name: (values.name ?? hostname()).toLowerCase(),
     dataDir: resolve(values['data-dir']),
     port,
+    address: values.address,
     ...(values['node-ip'] ? { nodeIP: values['node-ip'] } : {}),
     node,
     logLevel: values['log-level'],
@@ -155,6 +160,8 @@ export async function startAgent(opts: {
   dataDir: string;
   node?: AgentFlags['node'];
   nodeIP?: string;
+  /** The kubelet endpoint; default all addresses on node.kubeletPort (10250). */
+  kubeletServer?: { address: string; port: number; fallbackToAnyPort?: boolean };
   logger: Logger;
 }): Promise<RunningAgent> {
   const machine = readMachineInfo(opts.dataDir, opts.nodeIP ? { nodeIP: opts.nodeIP } : {});
@@ -171,6 +178,7 @@ export async function startAgent(opts: {
     machine: { ...machine, hostname: hostname().toLowerCase() },
     logger: opts.logger,
     ...(opts.node ? { node: opts.node } : {}),
+    kubeletServer: opts.kubeletServer ?? { address: '0.0.0.0', port: opts.node?.kubeletPort ?? 10250 },
   });
   try {
     await agent.start();
@@ -200,15 +208,20 @@ export async function startLocalAgent(
 ): Promise<RunningAgent> {
   const transport: Transport = new InProcessTransport(server);
   const client = new KubeClient(transport, { fieldManager: 'kubelet' });
+  const nodeName = (process.env['SKIFF_NODE_NAME'] ?? hostname()).toLowerCase();
+  // The endpoint has no authentication: it listens on loopback only, and the API server is told to use that.
   const running = await startAgent({
     client,
-    nodeName: (process.env['SKIFF_NODE_NAME'] ?? hostname()).toLowerCase(),
+    nodeName,
     dataDir: join(dataDir, 'node'),
+    kubeletServer: { address: '127.0.0.1', port: 10250, fallbackToAnyPort: true },
     logger: log,
   });
+  server.kubelets.setLocalEndpoint(nodeName, { host: '127.0.0.1', port: running.agent.kubeletPort });
   return {
     ...running,
     async stop() {
+      server.kubelets.setLocalEndpoint(nodeName, undefined);
       await running.stop();
       transport.close();
     },
@@ -237,6 +250,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     dataDir: flags.dataDir,
     node: flags.node,
     ...(flags.nodeIP ? { nodeIP: flags.nodeIP } : {}),
+    kubeletServer: { address: flags.address, port: flags.port },
     logger: log,
   });
   process.stdout.write(`Skiff node agent ${flags.name} joined ${kc.server}\n`);
