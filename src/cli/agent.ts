@@ -40,6 +40,9 @@ flags:
   --node-labels LIST           extra labels, k=v,...
   --register-with-taints LIST  taints, k=v:Effect,...
   --log-level LEVEL            trace, debug, info, warn, error (default info)
+
+Stopping the agent leaves its pods running (the next start adopts them); with SKIFF_STOP_PODS_ON_EXIT=1 in the
+environment (also for skiff up's local node) their processes are stopped too.
 `;
 
 /** Flags of `skiff agent` (the process runtime). */
@@ -178,6 +181,7 @@ export async function startAgent(opts: {
     machine: { ...machine, hostname: hostname().toLowerCase() },
     logger: opts.logger,
     ...(opts.node ? { node: opts.node } : {}),
+    stopPodsOnStop: process.env['SKIFF_STOP_PODS_ON_EXIT'] === '1',
     kubeletServer: opts.kubeletServer ?? { address: '0.0.0.0', port: opts.node?.kubeletPort ?? 10250 },
   });
   try {

@@ -53,6 +53,8 @@ export interface NodeAgentOptions {
   leaseInitialDelayMs?: number;
   nodeStatusUpdateFrequencyMs?: number;
   nodeStatusReportFrequencyMs?: number;
+  /** Stop every pod's processes when the agent stops (default false: pods keep running and are adopted). */
+  stopPodsOnStop?: boolean;
   /**
    * Serve the kubelet endpoint (logs, exec, attach) on this address and port (0: any free port) and publish the
    * bound port as daemonEndpoints.kubeletEndpoint.Port. With `fallbackToAnyPort`, a port in use falls back to
@@ -226,13 +228,14 @@ export class NodeAgent {
 
   /**
    * Stops heartbeats, pod workers and probes, writes what status is pending (briefly), and stops the
-   * informers it owns. Pods keep running; the runtime stays open (its owner closes it).
+   * informers it owns. Pods keep running unless `stopPodsOnStop`; the runtime stays open (its owner closes it).
    */
   async stop(): Promise<void> {
     this.controller.abort();
     this.cancelHousekeeping?.();
     this.detach?.();
     await this.workers.stop();
+    if (this.opts.stopPodsOnStop) await this.workers.stopAllPods();
     await Promise.all([this.lease?.stop(), this.reporter.stop(), this.server?.close()]);
     await withTimeout(this.statusManager.flush(), 2000);
     this.statusManager.stop();

@@ -556,6 +556,21 @@ describe('PodWorkers: termination and cleanup', () => {
     assert.equal(h.workers.probes.workerCount, 0);
   });
 
+  it('stopAllPods stops every container and sandbox without touching the API', async () => {
+    const h = harness();
+    h.workers.updatePod(testPod('one'));
+    h.workers.updatePod(testPod('two'));
+    await h.run();
+    const patches = h.writer.patches;
+    await h.workers.stop();
+    await h.workers.stopAllPods();
+    assert.equal(h.runtime.listContainers().filter((c) => c.state === 'running').length, 0);
+    assert.ok(h.runtime.calls.includes('stopPodSandbox uid-one'));
+    assert.ok(h.runtime.calls.includes('stopPodSandbox uid-two'));
+    assert.equal(h.writer.patches, patches);
+    assert.deepEqual(h.writer.deleted, []);
+  });
+
   it('a status write error from a vanished pod is not retried forever', async () => {
     const h = harness();
     const pod = testPod('vanish');

@@ -827,6 +827,27 @@ export class PodWorkers {
     this.backoff.gc();
   }
 
+  /**
+   * Stops every container and sandbox the runtime has (known pods and orphans), without touching the API:
+   * for an agent that should not leave processes behind when it stops (tests, throw-away clusters).
+   */
+  async stopAllPods(graceSeconds = MIN_GRACE_SECONDS): Promise<void> {
+    const rt = this.opts.runtime;
+    const running = rt.listContainers().filter((c) => c.state === 'running');
+    await Promise.all(
+      running.map((c) =>
+        rt.stopContainer(c.id, graceSeconds).catch((err: unknown) => {
+          this.log.warn({ err, container: c.id }, 'could not stop a container');
+        }),
+      ),
+    );
+    for (const s of rt.listSandboxes()) {
+      await rt.stopPodSandbox(s.podUid).catch((err: unknown) => {
+        this.log.warn({ err, pod: s.podUid }, 'could not stop a sandbox');
+      });
+    }
+  }
+
   /** Stops every worker and probe; containers keep running (they are adopted on the next start). */
   async stop(): Promise<void> {
     this.stopped = true;
