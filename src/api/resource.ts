@@ -104,6 +104,12 @@ export interface ResourceDef {
   validateStatusUpdate?: (obj: KubeObject, old: KubeObject) => FieldError[];
 
   /**
+   * Metadata fields a write through /status may change. Default none: upstream's ResetObjectMetaForStatus
+   * keeps labels, annotations, finalizers and ownerReferences. The apps workloads' status strategies only
+   * pin the spec (and, for Deployments, labels), so their controllers can set annotations with status.
+   */
+  statusWritableMetadata?: ReadonlyArray<'labels' | 'annotations' | 'finalizers' | 'ownerReferences'>;
+  /**
    * Whether a create drops the client's `status` (upstream strategies reset it for most kinds with a status
    * subresource; Node keeps it). Default: true when `subresources.status` is set.
    */

@@ -629,10 +629,10 @@ export class ObjectStore {
       // As upstream's ResetObjectMetaForStatus: managedFields may change, the rest of these may not.
       setOrDelete(m, 'deletionTimestamp', o.deletionTimestamp);
       setOrDelete(m, 'generation', o.generation);
-      setOrDelete(m, 'labels', copyOf(o.labels));
-      setOrDelete(m, 'annotations', copyOf(o.annotations));
-      setOrDelete(m, 'finalizers', copyOf(o.finalizers));
-      setOrDelete(m, 'ownerReferences', copyOf(o.ownerReferences));
+      const writable = this.def.statusWritableMetadata ?? [];
+      for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+        if (!writable.includes(f)) setOrDelete(m, f, copyOf(o[f]));
+      }
     } else if (subresource === '') {
       for (const f of this.statusFields) {
         if (old[f] === undefined) delete obj[f];

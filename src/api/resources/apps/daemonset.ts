@@ -117,6 +117,7 @@ export const daemonsets: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   schema: 'io.k8s.api.apps.v1.DaemonSet',
+  statusWritableMetadata: ['labels', 'annotations', 'finalizers', 'ownerReferences'],
   subresources: { status: true },
   generation: true,
   allowCreateOnUpdate: false,

@@ -105,6 +105,7 @@ export const deployments: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   schema: 'io.k8s.api.apps.v1.Deployment',
+  statusWritableMetadata: ['annotations', 'finalizers', 'ownerReferences'],
   subresources: {
     status: true,
     scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas' },

@@ -49,6 +49,7 @@ export const replicasets: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   schema: 'io.k8s.api.apps.v1.ReplicaSet',
+  statusWritableMetadata: ['labels', 'annotations', 'finalizers', 'ownerReferences'],
   subresources: {
     status: true,
     scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas' },

@@ -191,6 +191,7 @@ export const statefulsets: ResourceDef = {
   categories: ['all'],
   namespaced: true,
   schema: 'io.k8s.api.apps.v1.StatefulSet',
+  statusWritableMetadata: ['labels', 'annotations', 'finalizers', 'ownerReferences'],
   subresources: {
     status: true,
     scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas' },
