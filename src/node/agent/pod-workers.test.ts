@@ -350,6 +350,25 @@ describe('PodWorkers: restarts', () => {
     });
   }
 
+  it('FallbackToLogsOnError: a failed container without a message reports the tail of its log', async () => {
+    const h = harness();
+    h.workers.updatePod(
+      testPod('tail', {
+        restartPolicy: 'Never',
+        containers: [{ name: 'main', image: 'i', terminationMessagePolicy: 'FallbackToLogsOnError' }],
+      }),
+    );
+    await h.run();
+    const id = h.runtime.running('uid-tail', 'main')!.id;
+    h.runtime.logText.set(id, Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(''));
+    h.runtime.exit('uid-tail', 'main', 2);
+    await h.run();
+    const t = h.writer.container('uid-tail', 'main')!.state!.terminated!;
+    assert.equal(t.exitCode, 2);
+    assert.ok(t.message!.startsWith('line 20\n'), 'the last 80 lines');
+    assert.ok(t.message!.endsWith('line 99\n'));
+  });
+
   it('an image change restarts only that container, with restartCount + 1', async () => {
     const h = harness();
     const pod = testPod('img', {

@@ -7,6 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type * as api from '../../api/openapi/generated/types.js';
 import type { Pod } from '../../client/resources.js';
@@ -101,6 +102,8 @@ interface PodRecord {
   deadlineExceeded: boolean;
   /** Finished pod whose object was deleted: keep asking the status manager to delete it. */
   deleteRequested: boolean;
+  /** Termination messages read from logs (FallbackToLogsOnError), by container id. */
+  termMessages: Map<string, string>;
 }
 
 function goDuration(ms: number): string {
@@ -271,6 +274,7 @@ export class PodWorkers {
       cancelWake: undefined,
       deadlineExceeded: false,
       deleteRequested: false,
+      termMessages: new Map(),
     };
     const known =
       rec.containers.length > 0 || this.opts.runtime.listSandboxes().some((s) => s.podUid === uid);
@@ -462,6 +466,7 @@ export class PodWorkers {
     rec.containers = this.opts.runtime.listContainers(uid);
     await this.computeAndRun(rec);
     rec.containers = this.opts.runtime.listContainers(uid);
+    await this.readTerminationMessages(rec);
     this.probes.syncPod(pod);
     const status = this.publishStatus(rec);
     if (terminalPhase(status.phase)) {
@@ -475,10 +480,55 @@ export class PodWorkers {
     return Math.min(120_000, this.retryMs * 2 ** Math.min(6, rec.mountFailures));
   }
 
+  /**
+   * terminationMessagePolicy FallbackToLogsOnError: a container that failed without a message gets the tail of
+   * its log (80 lines, at most 2 KiB), read once per container.
+   */
+  private async readTerminationMessages(rec: PodRecord): Promise<void> {
+    const specs = [...(rec.pod.spec?.containers ?? []), ...(rec.pod.spec?.initContainers ?? [])];
+    for (const cs of rec.containers) {
+      if (cs.state !== 'exited' || !cs.exitCode || cs.message || rec.termMessages.has(cs.id)) continue;
+      const spec = specs.find((c) => c.name === cs.name);
+      if (spec?.terminationMessagePolicy !== 'FallbackToLogsOnError') continue;
+      const chunks: Buffer[] = [];
+      const out = new Writable({
+        write(chunk: Buffer | string, _enc, cb) {
+          chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+          cb();
+        },
+      });
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), 2000);
+      try {
+        await this.opts.runtime.logs(
+          cs.id,
+          { follow: false, tailLines: 80, limitBytes: 2048, timestamps: false },
+          out,
+          ac.signal,
+        );
+      } catch (err) {
+        this.log.debug({ err, container: cs.id }, 'could not read a termination message from the log');
+      } finally {
+        clearTimeout(timer);
+      }
+      const text = Buffer.concat(chunks);
+      rec.termMessages.set(cs.id, text.subarray(Math.max(0, text.length - 2048)).toString('utf8'));
+    }
+    for (const id of rec.termMessages.keys()) {
+      if (!rec.containers.some((c) => c.id === id)) rec.termMessages.delete(id);
+    }
+  }
+
   private publishStatus(rec: PodRecord, podIsTerminal = false): api.PodStatus {
+    const containers = rec.termMessages.size
+      ? rec.containers.map((c) => {
+          const message = rec.termMessages.get(c.id);
+          return message ? { ...c, message } : c;
+        })
+      : rec.containers;
     const status = generatePodStatus({
       pod: rec.pod,
-      containers: rec.containers,
+      containers,
       startFailures: rec.startFailures,
       probeResult: (id, kind) => this.probes.result(id, kind),
       sandboxIP: rec.sandbox?.ip,

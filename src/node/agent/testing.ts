@@ -128,7 +128,14 @@ export class FakeRuntime implements Runtime {
   exec(_id: string, _argv: string[], _opts: ExecOptions): Promise<number> {
     return Promise.resolve(0);
   }
-  logs(_id: string, _opts: LogOptions, _out: Writable, _signal: AbortSignal): Promise<void> {
+  /** What logs() writes, by container id. */
+  readonly logText = new Map<string, string>();
+  logs(id: string, opts: LogOptions, out: Writable, _signal: AbortSignal): Promise<void> {
+    let lines = (this.logText.get(id) ?? '').split(/(?<=\n)/).filter(Boolean);
+    if (opts.tailLines !== undefined) lines = lines.slice(-opts.tailLines);
+    let text = lines.join('');
+    if (opts.limitBytes !== undefined) text = text.slice(0, opts.limitBytes);
+    out.write(text);
     return Promise.resolve();
   }
   onContainerExit(listener: (status: ContainerStatus) => void): void {
