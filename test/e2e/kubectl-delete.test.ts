@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type SkiffProcess, startSkiff, tempFile } from './harness.js';
+import { eventually, type SkiffProcess, startSkiff, tempFile } from './harness.js';
 
 let skiff: SkiffProcess;
 
@@ -114,41 +114,28 @@ describe('delete', () => {
     ['foreground', 'foregroundDeletion'],
   ];
   for (const [cascade, finalizer] of cascades) {
-    test(`--cascade=${cascade} leaves the deployment terminating with the ${finalizer} finalizer`, async () => {
+    test(`--cascade=${cascade} marks the deployment with the ${finalizer} finalizer, then the collector finishes`, async () => {
       const name = `cascade-${cascade}`;
       await skiff.kubectlOk(['-n', ns, 'create', 'deployment', name, '--image=nginx']);
       const before = await getJson(ns, ['deployment', name]);
-      const out = await skiff.kubectlOk([
-        '-n',
-        ns,
-        'delete',
-        'deployment',
-        name,
-        `--cascade=${cascade}`,
-        '--wait=false',
-      ]);
-      assert.equal(out.trim(), `deployment.apps "${name}" deleted`);
-      // No garbage collector runs here, so the object stays, marked for deletion.
-      const d = await getJson(ns, ['deployment', name]);
-      assert.deepEqual(d['metadata'].finalizers, [finalizer]);
-      assert.ok(d['metadata'].deletionTimestamp, 'deletionTimestamp set');
-      assert.equal(d['metadata'].deletionGracePeriodSeconds, 0);
-      assert.equal(d['metadata'].generation, (before['metadata'].generation as number) + 1);
-      const listed = await skiff.kubectlOk(['-n', ns, 'get', 'deployments', '-o', 'name']);
-      assert.match(listed, new RegExp(`^deployment.apps/${name}$`, 'm'));
-
-      // Removing the finalizer (what the garbage collector would do) completes the deletion.
-      await skiff.kubectlOk([
-        '-n',
-        ns,
-        'patch',
-        'deployment',
-        name,
-        '--type',
-        'json',
-        '-p',
-        '[{"op":"remove","path":"/metadata/finalizers"}]',
-      ]);
+      // kubectl's DELETE carries the policy in its body; the server answers with the object as it marked it.
+      const policy = cascade === 'orphan' ? 'Orphan' : 'Foreground';
+      const res = await skiff.fetch(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`, {
+        method: 'DELETE',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ propagationPolicy: policy }),
+      });
+      assert.equal(res.status, 200);
+      const d = (await res.json()) as { metadata: Record<string, unknown> };
+      assert.deepEqual(d.metadata['finalizers'], [finalizer]);
+      assert.ok(d.metadata['deletionTimestamp'], 'deletionTimestamp set');
+      assert.equal(d.metadata['deletionGracePeriodSeconds'], 0);
+      assert.equal(d.metadata['generation'], (before['metadata'].generation as number) + 1);
+      // The garbage collector then removes the finalizer and the deployment is gone.
+      await eventually(
+        async () => (await skiff.kubectl(['-n', ns, 'get', 'deployment', name])).code === 1,
+        30_000,
+      );
       await expectNotFound(ns, ['deployment', name]);
     });
   }
