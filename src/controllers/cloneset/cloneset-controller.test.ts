@@ -411,6 +411,107 @@ describe('CloneSetController', () => {
     assert.ok(bumped.revision > oldRev.revision);
   });
 
+  it('does not scale in ready pods beyond maxUnavailable (upstream TestScale, minReadySeconds=9999)', async () => {
+    await createCloneSet(5, { minReadySeconds: 9999, updateStrategy: { maxUnavailable: '20%' } });
+    await until('5 pods', async () => (await livePods()).length === 5);
+    await allReady(5);
+    await patchCS({ replicas: 3 });
+    await until(
+      'observed',
+      async () => (await getCS()).status?.observedGeneration === (await getCS()).metadata.generation,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(
+      (await livePods()).length,
+      5,
+      'none is available, so deleting a ready pod would exceed maxUnavailable',
+    );
+    await patchCS({ minReadySeconds: 0 });
+    await until('3 pods', async () => (await livePods()).length === 3);
+  });
+
+  it('creates surge pods before deleting old ones with maxSurge', async () => {
+    await createCloneSet(2, { updateStrategy: { maxSurge: 1, maxUnavailable: 0 } });
+    await until('2 pods', async () => (await livePods()).length === 2);
+    await allReady(2);
+    await patchCS({ template: { spec: { containers: [{ name: 'main', image: 'nginx:2' }] } } });
+    await until('a surge pod', async () => (await livePods()).length === 3);
+    const images = (await livePods()).map((p) => p.spec!.containers[0]!.image).sort();
+    assert.deepEqual(images, ['nginx:1', 'nginx:1', 'nginx:2']);
+    await until('rolled out', async () => {
+      const pods = await livePods();
+      for (const p of pods) {
+        if (p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
+          await reportPodStatus(env.client, p, { ready: true });
+      }
+      const s = (await getCS()).status!;
+      return pods.length === 2 && s.updatedReadyReplicas === 2;
+    });
+  });
+
+  it('blocks a change InPlaceOnly cannot make in place, with a FailedUpdate condition', async () => {
+    await createCloneSet(1, { updateStrategy: { partition: 1 } });
+    await until('1 pod', async () => (await livePods()).length === 1);
+    await allReady(1);
+    const pod = (await livePods())[0]!;
+    await patchCS({
+      template: {
+        spec: { containers: [{ name: 'main', image: 'nginx:1', env: [{ name: 'A', value: '1' }] }] },
+      },
+    });
+    await until(
+      'new revision',
+      async () => (await getCS()).status?.updateRevision !== (await getCS()).status?.currentRevision,
+    );
+    await patchCS({ updateStrategy: { type: 'InPlaceOnly', partition: 0 } });
+    await until('FailedUpdate', async () =>
+      ((await getCS()).status?.conditions ?? []).some(
+        (c) => c.type === 'FailedUpdate' && /InPlaceOnly but can not update in-place/.test(c.message ?? ''),
+      ),
+    );
+    const after = await livePods();
+    assert.deepEqual(
+      after.map((p) => p.metadata.uid),
+      [pod.metadata.uid],
+    );
+    assert.equal(after[0]!.metadata.labels?.[SPECIFIED_DELETE_KEY], undefined);
+  });
+
+  it('follows the inPlaceUpdate hook: PreparingUpdate until released, Updating, Updated until re-hooked, Normal', async () => {
+    await createCloneSet(1, {
+      template: {
+        metadata: { labels: { app: 'web', hook: 'on' } },
+        spec: { containers: [{ name: 'main', image: 'nginx:1' }] },
+      },
+      updateStrategy: { type: 'InPlaceIfPossible', maxUnavailable: 1 },
+      lifecycle: { inPlaceUpdate: { labelsHandler: { hook: 'on' } } },
+    });
+    await until('1 pod', async () => (await livePods()).length === 1);
+    await allReady(1);
+    const state = async () => (await livePods())[0]?.metadata.labels?.[LIFECYCLE_STATE_KEY];
+    const name = (await livePods())[0]!.metadata.name!;
+    const setHook = (v: string | null) =>
+      env.client.patch(PODS, name, { metadata: { labels: { hook: v } } }, { type: 'merge', namespace: ns });
+
+    await env.client.patch(
+      CLONE_SETS,
+      'web',
+      [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'nginx:2' }],
+      { type: 'json', namespace: ns },
+    );
+    await until('PreparingUpdate', async () => (await state()) === 'PreparingUpdate');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await livePods())[0]!.spec!.containers[0]!.image, 'nginx:1', 'held by the hook');
+
+    await setHook(null);
+    await until('Updating', async () => (await state()) === 'Updating');
+    assert.equal((await livePods())[0]!.spec!.containers[0]!.image, 'nginx:2');
+    await reportPodStatus(env.client, (await livePods())[0]!, { ready: true, restarted: ['main'] });
+    await until('Updated', async () => (await state()) === 'Updated');
+    await setHook('on');
+    await until('Normal', async () => (await state()) === 'Normal');
+  });
+
   it('deletes pods marked with the specified-delete label and replaces them', async () => {
     await createCloneSet(2);
     await until('2 pods', async () => (await livePods()).length === 2);
