@@ -259,7 +259,12 @@ export async function runAgent(argv: string[]): Promise<number> {
   });
   process.stdout.write(`Skiff node agent ${flags.name} joined ${kc.server}\n`);
   const signal = await stopSignal;
-  log.info({ signal }, 'stopping the node agent (pods keep running)');
+  log.info(
+    { signal },
+    process.env['SKIFF_STOP_PODS_ON_EXIT'] === '1'
+      ? 'stopping the node agent and its pods'
+      : 'stopping the node agent (pods keep running)',
+  );
   await running.stop();
   transport.close();
   return 0;

@@ -4,8 +4,9 @@
  * current free memory, disk, inodes and PIDs for the pressure conditions.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import * as os from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 /** Static facts, read once at start. */
 export interface MachineInfo {
@@ -111,9 +112,12 @@ export function discoverNvidiaGpus(): { count: number; memoryBytesPerDevice: num
   return { count: mib.length, memoryBytesPerDevice: Math.min(...mib) * 2 ** 20 };
 }
 
+/** The filesystem of `path`, or of its nearest existing ancestor (the data directory may not exist yet). */
 function statfs(path: string): { capacity: number; available: number; inodes: number; inodesFree: number } {
+  let p = resolve(path);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
   try {
-    const s = statfsSync(path);
+    const s = statfsSync(p);
     return {
       capacity: s.blocks * s.bsize,
       available: s.bavail * s.bsize,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { MachineInfo, ResourceSample } from './machine.js';
-import { goArch, meminfoBytes, parseOsRelease } from './machine.js';
+import { goArch, meminfoBytes, parseOsRelease, readMachineInfo } from './machine.js';
 import {
   DEFAULT_EVICTION_HARD,
   KUBELET_VERSION,
@@ -191,5 +193,15 @@ describe('machine parsing', () => {
     );
     assert.equal(goArch('x64'), 'amd64');
     assert.equal(goArch('arm64'), 'arm64');
+  });
+});
+
+describe('readMachineInfo', () => {
+  it('sizes ephemeral storage from the nearest existing directory of a data dir not created yet', () => {
+    const m = readMachineInfo(join(tmpdir(), 'skiff-not-there', 'deeper'), { discoverGpus: false });
+    assert.ok(m.ephemeralStorageBytes > 0);
+    assert.ok(m.cpus >= 1);
+    assert.ok(m.memoryBytes > 0);
+    assert.ok(m.internalIP);
   });
 });
