@@ -39,7 +39,7 @@ function container(p: Json, name?: string): Json {
   return (name ? list.find((c) => c['name'] === name) : list[0]) ?? {};
 }
 
-/** The container's CRI log on disk (the process runtime's layout), until `kubectl logs` is served. */
+/** The container's CRI log on disk (the process runtime's layout). */
 function logText(p: Json, name: string): string {
   const dir = join(s.dataDir, 'node', 'pods', p['metadata'].uid as string, 'logs', name);
   if (!existsSync(dir)) return '';
@@ -93,6 +93,7 @@ describe('the local node', () => {
     assert.match(container(p)['containerID'] as string, /^skiff:\/\//);
     assert.equal(container(p)['imageID'], 'busybox:1.36');
     await eventually(() => Promise.resolve(logText(p, 'hello').includes('hello from e2e')), 10_000);
+    assert.match(await s.kubectlOk(['logs', 'hello']), /hello from e2e/);
     const events = await s.kubectlOk(['get', 'events', '--field-selector', 'involvedObject.name=hello']);
     assert.match(events, /Started container hello/);
   });
@@ -210,6 +211,7 @@ describe('the local node', () => {
     assert.equal(p['status']['phase'], 'Succeeded', JSON.stringify(container(p)));
     assert.equal(container(p)['state']['terminated']['reason'], 'Completed');
     assert.match(logText(p, 'main'), /hello-from-configmap/);
+    assert.match(await s.kubectlOk(['logs', 'reader']), /hello-from-configmap/);
   });
 
   test('kubectl set image restarts only that container: restartCount + 1, same uid and IP', async () => {
