@@ -85,7 +85,8 @@ export async function startSkiff(opts: StartOptions = {}): Promise<SkiffProcess>
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn', ...opts.env },
+      // The local node's pods are host processes that outlive a stopped agent by design; tests stop them.
+      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn', SKIFF_STOP_PODS_ON_EXIT: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
