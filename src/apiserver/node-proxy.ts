@@ -4,7 +4,7 @@
  * `/attach` (as upstream's upgrade-aware proxy does), after the API server's own checks.
  */
 import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
-import { connect, isIPv6 } from 'node:net';
+import { connect, isIPv6, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import {
@@ -45,6 +45,8 @@ const ADDRESS_PREFERENCE = ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalIP
 const MAX_ERROR_BODY = 50_000;
 /** Past this many unsent bytes a log stream pauses until the client catches up. */
 const HIGH_WATER = 256 * 1024;
+/** How long connecting to an agent may take (a node's address may not answer at all, e.g. a hollow node's). */
+const DIAL_TIMEOUT_MS = 10_000;
 /** Headers that stay with the API server (client credentials, hop-by-hop proxy headers). */
 const DROPPED_HEADERS = new Set([
   'host',
@@ -232,6 +234,12 @@ export class KubeletProxy implements NodeProxy {
         headers: { Accept: 'text/plain, */*' },
         signal,
       });
+      const dial = setTimeout(() => up.destroy(new Error('dial timeout')), DIAL_TIMEOUT_MS);
+      up.on('socket', (sock: Socket) => {
+        if (!sock.connecting) clearTimeout(dial);
+        else sock.once('connect', () => clearTimeout(dial));
+      });
+      up.on('close', () => clearTimeout(dial));
       up.on('response', (body: IncomingMessage) => {
         const code = body.statusCode ?? 500;
         if (code < 200 || code > 206) {
@@ -351,7 +359,9 @@ export class KubeletProxy implements NodeProxy {
     }
     const backend = connect({ host: ep.host, port: ep.port });
     let connected = false;
+    const dial = setTimeout(() => backend.destroy(new Error('dial timeout')), DIAL_TIMEOUT_MS);
     backend.once('connect', () => {
+      clearTimeout(dial);
       connected = true;
       backend.write(lines.join('\r\n') + '\r\n\r\n');
       if (head.length > 0) backend.write(head);
@@ -359,13 +369,17 @@ export class KubeletProxy implements NodeProxy {
       socket.pipe(backend);
     });
     backend.on('error', (err) => {
+      clearTimeout(dial);
       if (!connected) {
         rejectUpgrade(socket, internalError(`error dialing backend: ${err.message}`));
         return;
       }
       socket.destroy();
     });
-    backend.on('close', () => socket.destroy());
+    backend.on('close', () => {
+      clearTimeout(dial);
+      socket.destroy();
+    });
     socket.on('close', () => backend.destroy());
   }
 }

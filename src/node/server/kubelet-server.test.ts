@@ -189,6 +189,12 @@ describe('kubelet endpoint: exec over websocket', () => {
     assert.equal(JSON.parse(r.error).status, 'Success');
   });
 
+  it('with a tty there is no stderr channel', async () => {
+    const r = await wsSession(url('command=err&command=x&output=1&error=1&tty=1'), ['v5.channel.k8s.io']);
+    assert.equal(r.stderr, '');
+    assert.equal(JSON.parse(r.error).status, 'Success');
+  });
+
   it('writes only a failure message on the error channel for older protocols', async () => {
     const ok = await wsSession(url('command=echo&output=1'), ['channel.k8s.io']);
     assert.equal(ok.error, '');
