@@ -60,7 +60,11 @@ async function startUp(dataDir: string): Promise<{ proc: ChildProcess; url: stri
       '--listen',
       '127.0.0.1:0',
     ],
-    { cwd: ROOT, env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn', SKIFF_STOP_PODS_ON_EXIT: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
