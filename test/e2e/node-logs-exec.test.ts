@@ -223,6 +223,25 @@ describe('kubectl exec', () => {
     assert.equal(b.stdout, 'in b\n');
   });
 
+  test('kubectl attach streams the container output from now on', async () => {
+    const child = spawn(KUBECTL, ['--kubeconfig', s.kubeconfig, 'attach', 'talker'], {
+      env: { ...process.env, HOME: s.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      const ticks = await eventually(() => {
+        const seen = [...out.matchAll(/tick (\d+)\n/g)].map((m) => Number(m[1]));
+        return Promise.resolve(seen.length >= 2 ? seen : undefined);
+      }, 15_000);
+      assert.ok(!out.includes('start\n'), 'earlier output is not replayed');
+      assert.equal(ticks[1], ticks[0]! + 1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   test('an unknown container is a BadRequest', async () => {
     const r = await s.kubectl(['exec', 'duo', '-c', 'nope', '--', 'true']);
     assert.notEqual(r.code, 0);
