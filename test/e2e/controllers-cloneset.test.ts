@@ -6,10 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { KubeClient } from '../../src/client/client.js';
-import { HttpTransport } from '../../src/client/transport.js';
-import { startControllerManager } from '../../src/controllers/manager.js';
-import type { ControllerManager } from '../../src/controllers/runtime/controller-manager.js';
 import { eventually, type SkiffProcess, startSkiff, tempFile } from './harness.js';
 
 type Json = Record<string, any>;
@@ -17,9 +13,6 @@ type Json = Record<string, any>;
 const NS = 'default';
 
 let skiff: SkiffProcess;
-/** Started here only while `skiff up` does not run the CloneSet controller itself. */
-let ownManager: ControllerManager | undefined;
-let ownTransport: HttpTransport | undefined;
 
 const MANIFEST = `apiVersion: apps.kruise.io/v1alpha1
 kind: CloneSet
@@ -110,24 +103,12 @@ function image(p: Json): string {
 before(async () => {
   skiff = await startSkiff({ command: 'up' });
   await skiff.kubectlOk(['-n', NS, 'apply', '-f', tempFile('cloneset.yaml', MANIFEST)]);
-  const served = await eventually(
-    async () => (await cloneSet())['status']?.observedGeneration === 1,
-    8_000,
-  ).catch(() => false);
-  if (!served) {
-    ownTransport = new HttpTransport(skiff.url);
-    ownManager = startControllerManager({
-      client: new KubeClient(ownTransport),
-      controllers: ['cloneset'],
-      leaderElection: false,
-    });
-  }
+  // skiff up runs the controller manager: its controllers must act on their own.
+  await eventually(async () => (await cloneSet())['status']?.observedGeneration === 1, 30_000);
 });
 
 after(async () => {
   await skiff?.kubectl(['-n', NS, 'delete', 'cloneset', 'web', '--wait=false']);
-  await ownManager?.stop();
-  ownTransport?.close();
   await skiff?.cleanup();
 });
 

@@ -6,22 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { HttpTransport } from '../../src/client/transport.js';
-import { KubeClient } from '../../src/client/client.js';
-import { startControllerManager } from '../../src/controllers/manager.js';
-import type { ControllerManager } from '../../src/controllers/runtime/controller-manager.js';
 import { eventually, type SkiffProcess, startSkiff, tempFile } from './harness.js';
 
 type Json = Record<string, any>;
 
 let skiff: SkiffProcess;
-/** Started here only when `skiff up` runs no garbage collector of its own (before the manager is wired in). */
-let ownManager: ControllerManager | undefined;
-let ownTransport: HttpTransport | undefined;
 
 before(async () => {
   skiff = await startSkiff({ command: 'up' });
-  // Probe: a dangling dependent goes within seconds when skiff runs a garbage collector itself.
+  // A dangling dependent goes within seconds: skiff up runs the garbage collector itself.
   await apply(
     'default',
     `apiVersion: v1
@@ -31,24 +24,15 @@ metadata:
   ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: nobody, uid: 0b0e7c1e-0000-4000-8000-00000000beef}]
 `,
   );
-  const collected = await eventually(
+  // skiff up runs the controller manager: its controllers must act on their own.
+  await eventually(
     async () =>
       /NotFound/.test((await skiff.kubectl(['-n', 'default', 'get', 'configmap', 'gc-probe'])).stderr),
-    8_000,
-  ).catch(() => false);
-  if (!collected) {
-    ownTransport = new HttpTransport(skiff.url);
-    ownManager = startControllerManager({
-      client: new KubeClient(ownTransport),
-      controllers: ['garbagecollector', 'namespace'],
-      leaderElection: false,
-    });
-  }
+    30_000,
+  );
 });
 
 after(async () => {
-  await ownManager?.stop();
-  ownTransport?.close();
   await skiff?.cleanup();
 });
 
