@@ -486,6 +486,19 @@ describe('PodWorkers: termination and cleanup', () => {
     assert.equal(h.workers.podStates().size, 0);
   });
 
+  it('activeDeadlineSeconds: the pod is stopped and fails with DeadlineExceeded', async () => {
+    const h = harness();
+    h.workers.updatePod(testPod('deadline', { activeDeadlineSeconds: 5 }));
+    await h.run(4_000);
+    assert.ok(h.runtime.running('uid-deadline', 'main'));
+    await h.run(1_500);
+    assert.ok(!h.runtime.running('uid-deadline', 'main'));
+    const st = h.writer.status('uid-deadline');
+    assert.equal(st.phase, 'Failed');
+    assert.equal(st.reason, 'DeadlineExceeded');
+    assert.equal(st.message, 'Pod was active on the node longer than the specified deadline');
+  });
+
   it('a pod removed from the API while running is stopped and cleaned up', async () => {
     const h = harness();
     const pod = testPod('gone');
