@@ -1,11 +1,11 @@
 /**
  * @module End-to-end: hollow nodes with real kubectl. `skiff up --hollow-nodes 3` registers three Ready nodes
  * labelled type=hollow with Leases; a pod with nodeName set goes Running, one with the complete-after
- * annotation Succeeds, a deleted pod goes away at once; and a separate hollow agent process joins a server
- * over HTTP.
+ * annotation Succeeds, a deleted pod goes away at once; and `skiff agent --hollow 2` joins a server over HTTP.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, REPO_ROOT, type SkiffProcess, startSkiff } from './harness.js';
 
@@ -118,7 +118,7 @@ describe('skiff up --hollow-nodes 3', () => {
   });
 });
 
-describe('a hollow agent in its own process', () => {
+describe('skiff agent --hollow 2', () => {
   let s: SkiffProcess;
   let agent: ChildProcess | undefined;
   let output = '';
@@ -141,10 +141,8 @@ describe('a hollow agent in its own process', () => {
       [
         '--import',
         'tsx',
-        '--input-type=module',
-        '-e',
-        "import { runHollowAgent } from './src/node/hollow/cli.ts'; process.exitCode = await runHollowAgent(process.argv.slice(1));",
-        '--',
+        join(REPO_ROOT, 'src/cli/main.ts'),
+        'agent',
         '--hollow',
         '2',
         '--kubeconfig',
