@@ -219,12 +219,35 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
     }
     const cycle0 = sched.stats.cycleMs;
     const tSched = precreate ? performance.now() : t0;
+    // Fails with a diagnosis when binding stalls for 30 s.
+    let lastCount = -1;
+    let lastProgress = performance.now();
+    let stallTimer: NodeJS.Timeout | undefined;
     await Promise.race([
       done,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`timed out: ${boundCount}/${pods} bound`)), 600_000),
-      ),
-    ]);
+      new Promise((_, reject) => {
+        stallTimer = setInterval(() => {
+          if (boundCount !== lastCount) {
+            lastCount = boundCount;
+            lastProgress = performance.now();
+            return;
+          }
+          if (performance.now() - lastProgress < 30_000) return;
+          const unbound: string[] = [];
+          for (let i = 0; i < pods && unbound.length < 5; i++) if (bound[i] === 0) unbound.push(`p${i}`);
+          const where = unbound.map((n) => {
+            const pod = { metadata: { name: n, namespace: 'default' } } as SchedPod;
+            return `${n}: ${sched.queue.whereIs(pod) ?? 'not queued'}`;
+          });
+          reject(
+            new Error(
+              `stalled at ${boundCount}/${pods} bound; queue ${JSON.stringify(sched.queue.counts())}; ` +
+                `stats ${JSON.stringify(sched.stats)}; assumed ${sched.cache.assumedPodCount()}; ${where.join(', ')}`,
+            ),
+          );
+        }, 1000);
+      }),
+    ]).finally(() => clearInterval(stallTimer));
     const tEnd = performance.now();
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
@@ -271,8 +294,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
  */
 async function cyclesOnly(nodes: number, pods: number, mode: Mode): Promise<void> {
   const cache = new SchedulerCache({ clock: systemClock });
-  for (let i = 0; i < nodes; i++)
-    cache.addNode({ ...nodeObject(i), status: NODE_STATUS });
+  for (let i = 0; i < nodes; i++) cache.addNode({ ...nodeObject(i), status: NODE_STATUS });
   const snapshot = new Snapshot();
   const profiles = newProfiles(defaultConfiguration(), inTreeRegistry(), {
     client: { bind: async () => {}, patchPod: async (p) => p, deletePod: async () => {} },

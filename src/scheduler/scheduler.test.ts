@@ -155,3 +155,19 @@ test('many pods bind concurrently and the cache accounts for all of them', async
     );
   });
 });
+
+test('finished pods stop counting on their node', async () => {
+  await withScheduler(async ({ client }) => {
+    await createNode(client, makeNode().name('n1').capacity({ cpu: '1', memory: '2Gi', pods: 10 }).obj());
+    await createPod(client, makePod().name('job').container({ cpu: '800m' }).node('n1').obj());
+    await createPod(client, makePod().name('waiting').container({ cpu: '500m' }).obj());
+    const cond = await until('condition', async () => {
+      const p = await client.get(PODS, 'waiting', { namespace: 'default' });
+      return p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    });
+    assert.equal(cond.reason, 'Unschedulable');
+    const job = await client.get(PODS, 'job', { namespace: 'default' });
+    await client.updateStatus(PODS, { ...job, status: { ...job.status, phase: 'Succeeded' } });
+    assert.equal(await until('binding after the job finished', () => nodeOf(client, 'waiting')), 'n1');
+  });
+});

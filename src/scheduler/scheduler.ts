@@ -139,7 +139,10 @@ export class Scheduler {
     this.maxInFlight = opts.maxInFlightBindings ?? 1000;
     this.cache = new SchedulerCache({ clock: this.clock });
     this.informers = new SharedInformerFactory(opts.client, { clock: this.clock, logger: this.log });
-    this.podInformer = this.informers.informerFor(PODS);
+    // As upstream: finished pods hold no resources, so they leave the scheduler's view (as deletions).
+    this.podInformer = this.informers.informerFor(PODS, {
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+    });
     this.nodeInformer = this.informers.informerFor(NODES);
     this.namespaceInformer = this.informers.informerFor(NAMESPACES);
     this.pdbInformer = this.informers.informerFor(POD_DISRUPTION_BUDGETS);

@@ -107,6 +107,13 @@ function hasEvents(p: Plugin): p is Plugin & EnqueueExtensions {
   return typeof (p as Partial<EnqueueExtensions>).eventsToRegister === 'function';
 }
 
+/** A Filter plugin's non-success status, named; codes other than the rejections are errors. */
+function filterFailure(plugin: string, s: Status): Status {
+  if (!s.isRejected())
+    return Status.error(`running "${plugin}" filter plugin: ${s.message()}`).withPlugin(plugin);
+  return s.withPlugin(plugin);
+}
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -429,18 +436,14 @@ export class Framework implements Handle {
     nodeInfo: NodeInfo,
     plugins = this.activeFilterPlugins(state),
   ): Status {
-    for (let i = 0; i < plugins.length; i++) {
-      const pl = plugins[i]!;
-      let s: Status;
-      try {
-        s = pl.filter(state, pod, nodeInfo);
-      } catch (e) {
-        s = Status.error(asError(e));
+    let i = 0;
+    try {
+      for (; i < plugins.length; i++) {
+        const s = plugins[i]!.filter(state, pod, nodeInfo);
+        if (s.code !== Code.Success) return filterFailure(plugins[i]!.name, s);
       }
-      if (s.code === Code.Success) continue;
-      if (!s.isRejected())
-        return Status.error(`running "${pl.name}" filter plugin: ${s.message()}`).withPlugin(pl.name);
-      return s.withPlugin(pl.name);
+    } catch (e) {
+      return filterFailure(plugins[i]!.name, Status.error(asError(e)));
     }
     return Status.success();
   }
@@ -575,25 +578,26 @@ export class Framework implements Handle {
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
       const scores = this.scoreBuffer(k++, n);
-      for (let i = 0; i < n; i++) {
-        const ni = nodes[i]!;
-        let r: { score: number; status: Status };
-        try {
-          r = pl.score(state, pod, ni);
-        } catch (e) {
-          r = { score: 0, status: Status.error(asError(e)) };
+      let failed: Status | undefined;
+      try {
+        for (let i = 0; i < n; i++) {
+          const r = pl.score(state, pod, nodes[i]!);
+          if (r.status.code !== Code.Success) {
+            failed = r.status;
+            break;
+          }
+          const slot = scores[i]!;
+          slot.name = names[i]!;
+          slot.score = r.score;
         }
-        if (!r.status.isSuccess()) {
-          return {
-            totals,
-            status: Status.error(`plugin "${pl.name}" failed with: ${r.status.message()}`).withPlugin(
-              pl.name,
-            ),
-          };
-        }
-        const slot = scores[i]!;
-        slot.name = names[i]!;
-        slot.score = r.score;
+      } catch (e) {
+        failed = Status.error(asError(e));
+      }
+      if (failed) {
+        return {
+          totals,
+          status: Status.error(`plugin "${pl.name}" failed with: ${failed.message()}`).withPlugin(pl.name),
+        };
       }
       const ext = pl.scoreExtensions?.();
       if (ext) {
