@@ -51,15 +51,7 @@ export function parseControllerManagerFlags(argv: string[]): ControllerManagerFl
   if (!kubeconfig) throw new Error('--kubeconfig is required');
   const le = values['leader-elect'];
   if (le !== 'true' && le !== 'false') throw new Error(`--leader-elect must be true or false, got "${le}"`);
-  let controllers: string[] | undefined;
-  if (values.controllers !== undefined && values.controllers !== '*') {
-    controllers = values.controllers
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const unknown = controllers.filter((n) => !CONTROLLERS.some((c) => c.name === n));
-    if (unknown.length > 0) throw new Error(`unknown controllers: ${unknown.join(', ')}`);
-  }
+  const controllers = parseControllerList(values.controllers);
   let workers: number | undefined;
   const cs = values['concurrent-syncs'];
   if (cs !== undefined) {
@@ -85,11 +77,14 @@ export function parseControllerManagerFlags(argv: string[]): ControllerManagerFl
 export function startInProcessControllerManager(
   server: ApiServer,
   logger: Logger,
+  controllers?: readonly string[],
 ): { stop(): Promise<void> } {
+  if (controllers?.length === 0) return { stop: async () => {} };
   const transport = new InProcessTransport(server);
   const manager = startControllerManager({
     client: new KubeClient(transport, { fieldManager: 'kube-controller-manager' }),
     logger: logger.child({ component: 'controller-manager' }),
+    controllers,
   });
   return {
     async stop() {
@@ -97,6 +92,20 @@ export function startInProcessControllerManager(
       transport.close();
     },
   };
+}
+
+/**
+ * The `--controllers` value: undefined or `*` for all, else a comma-separated list of names ('' for none).
+ */
+export function parseControllerList(value: string | undefined): string[] | undefined {
+  if (value === undefined || value === '*') return undefined;
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !CONTROLLERS.some((c) => c.name === n));
+  if (unknown.length > 0) throw new Error(`unknown controllers: ${unknown.join(', ')}`);
+  return names;
 }
 
 /** Runs until SIGTERM/SIGINT (exit 0) or a lost lease (exit 1). */

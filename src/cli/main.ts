@@ -20,6 +20,8 @@ flags (up, server):
   --data-dir DIR        state and kubeconfig directory (default ./.skiff)
   --listen HOST:PORT    address to serve on (default 127.0.0.1:6443)
   --log-level LEVEL     trace, debug, info, warn, error (default info)
+  --controllers LIST    in-process controllers: * (default), a comma-separated list, or '' for none
+  --scheduler BOOL      run the in-process scheduler (default true)
 
 tuning flags (mostly for tests):
   --watch-bookmark-interval SECONDS      bookmark period of watches that allow them (default 60)

@@ -9,7 +9,7 @@ import { InProcessTransport } from '../client/transport.js';
 import { splitHollowFlags, startHollowPoolInProcess } from '../node/hollow/cli.js';
 import { openStore } from '../storage/index.js';
 import { startLocalAgent, type RunningAgent } from './agent.js';
-import { startInProcessControllerManager } from './controller-manager.js';
+import { parseControllerList, startInProcessControllerManager } from './controller-manager.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { startScheduler } from './scheduler.js';
 
@@ -25,6 +25,10 @@ export interface ServerFlags {
   compactionRetain: number;
   /** Past events each watch cache keeps for watches that resume from an older resourceVersion. */
   watchHistorySize: number | undefined;
+  /** Controllers to run in-process (undefined: all; []: none). */
+  controllers: string[] | undefined;
+  /** Whether the scheduler runs in-process. */
+  scheduler: boolean;
 }
 
 function seconds(flag: string, v: string): number {
@@ -52,6 +56,8 @@ export function parseServerFlags(argv: string[]): ServerFlags {
       'storage-compaction-interval': { type: 'string', default: '300' },
       'storage-compaction-retain': { type: 'string', default: '10000' },
       'watch-history-size': { type: 'string' },
+      controllers: { type: 'string', default: '*' },
+      scheduler: { type: 'string', default: 'true' },
     },
     strict: true,
     allowPositionals: false,
@@ -64,6 +70,9 @@ export function parseServerFlags(argv: string[]): ServerFlags {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--listen has an invalid port: "${listen}"`);
   const history = values['watch-history-size'];
+  if (values.scheduler !== 'true' && values.scheduler !== 'false') {
+    throw new Error(`--scheduler must be true or false, got "${values.scheduler}"`);
+  }
   return {
     dataDir: resolve(values['data-dir']),
     host,
@@ -73,6 +82,8 @@ export function parseServerFlags(argv: string[]): ServerFlags {
     compactionIntervalMs: seconds('storage-compaction-interval', values['storage-compaction-interval']),
     compactionRetain: count('storage-compaction-retain', values['storage-compaction-retain']),
     watchHistorySize: history === undefined ? undefined : count('watch-history-size', history),
+    controllers: parseControllerList(values.controllers),
+    scheduler: values.scheduler === 'true',
   };
 }
 
@@ -105,13 +116,15 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
       log.error({ err }, 'the local node agent did not start; serving without a local node');
     }
   }
-  const controllers = startInProcessControllerManager(server, log);
+  const controllers = startInProcessControllerManager(server, log, flags.controllers);
   const controlPlane = new InProcessTransport(server);
-  const scheduler = startScheduler({
-    client: new KubeClient(controlPlane, { fieldManager: 'skiff-scheduler' }),
-    logger: log,
-    rejoinAfterLoss: true,
-  });
+  const scheduler = flags.scheduler
+    ? startScheduler({
+        client: new KubeClient(controlPlane, { fieldManager: 'skiff-scheduler' }),
+        logger: log,
+        rejoinAfterLoss: true,
+      })
+    : undefined;
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -137,7 +150,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await scheduler.stop();
+  await scheduler?.stop();
   controlPlane.close();
   await controllers.stop();
   await localAgent?.stop();

@@ -16,6 +16,7 @@ let skiff: SkiffProcess;
 
 before(async () => {
   skiff = await startSkiff({
+    apiOnly: true,
     extraArgs: [
       '--watch-bookmark-interval',
       '0.5',

@@ -42,6 +42,8 @@ export interface StartOptions {
   /** Reuse a data directory (restart tests). */
   dataDir?: string;
   command?: 'up' | 'server';
+  /** Serve the API alone: no in-process controllers or scheduler (tests of API semantics). */
+  apiOnly?: boolean;
   extraArgs?: string[];
   env?: Record<string, string>;
 }
@@ -81,6 +83,7 @@ export async function startSkiff(opts: StartOptions = {}): Promise<SkiffProcess>
       dataDir,
       '--listen',
       '127.0.0.1:0',
+      ...(opts.apiOnly ? ['--controllers=', '--scheduler=false'] : []),
       ...(opts.extraArgs ?? []),
     ],
     {

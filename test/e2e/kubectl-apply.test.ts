@@ -10,7 +10,7 @@ import { type SkiffProcess, startSkiff, tempFile } from './harness.js';
 let skiff: SkiffProcess;
 
 before(async () => {
-  skiff = await startSkiff();
+  skiff = await startSkiff({ apiOnly: true });
 });
 
 after(async () => {

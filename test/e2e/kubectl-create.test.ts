@@ -9,7 +9,7 @@ import { type SkiffProcess, startSkiff } from './harness.js';
 let skiff: SkiffProcess;
 
 before(async () => {
-  skiff = await startSkiff();
+  skiff = await startSkiff({ apiOnly: true });
 });
 
 after(async () => {

@@ -12,7 +12,7 @@ let skiff: SkiffProcess;
 const watches: ChildProcess[] = [];
 
 before(async () => {
-  skiff = await startSkiff();
+  skiff = await startSkiff({ apiOnly: true });
 });
 
 after(async () => {
