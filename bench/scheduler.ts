@@ -131,6 +131,7 @@ interface Result {
   cycleS: number;
   bindingInFlightMax: number;
   createPerSec: number;
+  eventsDropped: number;
 }
 
 async function run(nodes: number, pods: number, mode: Mode, precreate: boolean): Promise<Result> {
@@ -274,6 +275,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       cycleS: (sched.stats.cycleMs - (precreate ? 0 : cycle0 - cycle0)) / 1000,
       bindingInFlightMax: maxInFlight,
       createPerSec: pods / ((tCreated - t0) / 1000),
+      eventsDropped: sched.events.dropped,
     };
     stop.abort();
     await running;
@@ -351,6 +353,7 @@ function fmt(r: Result): string {
     `scheduling cycles ${r.cycleS.toFixed(1)} s (${((r.cycleS * 1e6) / r.pods).toFixed(0)} µs/pod)`,
     `creates ${n(r.createPerSec)}/s`,
     `max bindings in flight ${n(r.bindingInFlightMax)}`,
+    `events dropped ${n(r.eventsDropped)}`,
   ].join(' | ');
 }
 

@@ -6,7 +6,6 @@
 import type { Snapshot } from './cache/snapshot.js';
 import type { CycleState } from './framework/cycle-state.js';
 import type { Framework } from './framework/runner.js';
-import { until } from './framework/parallelize.js';
 import { Code, Status } from './framework/status.js';
 import type { NodeInfo, Pod } from './framework/types.js';
 import { Diagnosis, FitError, NoNodesAvailableError } from './fit-error.js';
@@ -73,6 +72,10 @@ export class SchedulingError extends Error {
  */
 export class PodScheduler {
   nextStartNodeIndex = 0;
+  /** Nodes the last filtering pass rejected. */
+  lastRejected = 0;
+  private readonly failedNodes: NodeInfo[] = [];
+  private readonly failedStatuses: Status[] = [];
 
   constructor(
     private readonly snapshot: Snapshot,
@@ -88,7 +91,7 @@ export class PodScheduler {
     if (numNodes === 0) throw new NoNodesAvailableError();
     const { feasible, diagnosis } = this.findNodesThatFitPod(fwk, state, pod);
     if (feasible.length === 0) throw new FitError(pod, numNodes, diagnosis);
-    const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
+    const evaluatedNodes = feasible.length + this.lastRejected;
     if (feasible.length === 1) {
       return { suggestedHost: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1 };
     }
@@ -136,7 +139,7 @@ export class PodScheduler {
     }
     const start = nodes.length > 0 ? this.nextStartNodeIndex % nodes.length : 0;
     const feasible = this.findNodesThatPassFilters(fwk, state, pod, diagnosis, nodes, start);
-    const processed = feasible.length + diagnosis.nodeToStatus.size;
+    const processed = feasible.length + this.lastRejected;
     this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % allNodes.length;
     if (feasible.length === 0 && narrowed !== undefined) {
       const absent = Status.unresolvable(
@@ -147,7 +150,11 @@ export class PodScheduler {
     return { feasible, diagnosis };
   }
 
-  /** Filters nodes from `start` (wrapping) until enough feasible ones are found. */
+  /**
+   * Filters nodes from `start` (wrapping) until enough feasible ones are found. The statuses of the nodes that
+   * failed go into the diagnosis only when none passed (they are only read then); their count is kept in
+   * {@link lastRejected}.
+   */
   findNodesThatPassFilters(
     fwk: Framework,
     state: CycleState,
@@ -159,28 +166,40 @@ export class PodScheduler {
     const numAll = nodes.length;
     const numToFind = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, numAll);
     const feasible: NodeInfo[] = [];
+    this.lastRejected = 0;
     if (!fwk.hasFilterPlugins()) {
       for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numAll]!);
       return feasible;
     }
     const plugins = fwk.activeFilterPlugins(state);
-    let error: Status | undefined;
-    until(numAll, (i) => {
-      const ni = nodes[(start + i) % numAll]!;
-      const s = fwk.runFilterPluginsWithNominatedPods(state, pod, ni, plugins);
-      if (s.code === Code.Success) {
-        feasible.push(ni);
-        return feasible.length < numToFind;
+    const failedNodes = this.failedNodes;
+    const failedStatuses = this.failedStatuses;
+    try {
+      for (let i = 0; i < numAll; i++) {
+        const ni = nodes[(start + i) % numAll]!;
+        const s = fwk.runFilterPluginsWithNominatedPods(state, pod, ni, plugins);
+        if (s.code === Code.Success) {
+          feasible.push(ni);
+          if (feasible.length >= numToFind) break;
+        } else if (s.code === Code.Error) {
+          throw new SchedulingError(s);
+        } else {
+          failedNodes.push(ni);
+          failedStatuses.push(s);
+        }
       }
-      if (s.code === Code.Error) {
-        error = s;
-        return false;
+      this.lastRejected = failedNodes.length;
+      if (feasible.length === 0) {
+        for (let j = 0; j < failedNodes.length; j++) {
+          const s = failedStatuses[j]!;
+          diagnosis.nodeToStatus.set(failedNodes[j]!.name, s);
+          diagnosis.addPluginStatus(s);
+        }
       }
-      diagnosis.nodeToStatus.set(ni.name, s);
-      diagnosis.addPluginStatus(s);
-      return true;
-    });
-    if (error) throw new SchedulingError(error);
+    } finally {
+      failedNodes.length = 0;
+      failedStatuses.length = 0;
+    }
     return feasible;
   }
 

@@ -278,3 +278,49 @@ test('node update keeps pods and changes allocatable', () => {
   assert.equal(ni.pods.length, 1);
   assert.equal(Snapshot.of([bigger], [pod('x', 'n1'), pod('y', 'n1')]).get('n1')!.pods.length, 2);
 });
+
+test('incremental affinity lists match a full rebuild after random changes', () => {
+  const { cache } = newCache();
+  const s = new Snapshot();
+  let seed = 42;
+  const rand = (n: number): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed % n;
+  };
+  const live = new Map<string, Pod>();
+  for (let i = 0; i < 20; i++) cache.addNode(node(`n${i}`));
+  for (let step = 0; step < 500; step++) {
+    const name = `p${rand(60)}`;
+    const existing = live.get(name);
+    if (existing) {
+      cache.removePod(existing);
+      live.delete(name);
+    } else {
+      const w = makePod()
+        .name(name)
+        .node(`n${rand(20)}`);
+      if (rand(2) === 0)
+        w.podAntiAffinity({ labelSelector: { matchLabels: { a: 'b' } }, topologyKey: 'zone' });
+      else if (rand(2) === 0)
+        w.podAffinity({ labelSelector: { matchLabels: { a: 'b' } }, topologyKey: 'zone' }, 5);
+      const p = w.obj();
+      cache.addPod(p);
+      live.set(name, p);
+    }
+    if (rand(3) === 0) {
+      cache.updateSnapshot(s);
+      const fresh = snapshotOf(cache);
+      const names = (l: readonly { name: string }[]): string[] => l.map((n) => n.name).sort();
+      assert.deepEqual(
+        names(s.havePodsWithAffinityList()),
+        names(fresh.havePodsWithAffinityList()),
+        `step ${step}`,
+      );
+      assert.deepEqual(
+        names(s.havePodsWithRequiredAntiAffinityList()),
+        names(fresh.havePodsWithRequiredAntiAffinityList()),
+        `step ${step}`,
+      );
+    }
+  }
+});

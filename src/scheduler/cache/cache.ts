@@ -221,7 +221,10 @@ export class SchedulerCache {
   updateSnapshot(snapshot: Snapshot): void {
     const gen = snapshot.generation;
     let updateAll = false;
-    let updateAffinityLists = false;
+    // Nodes that gained (+) or lost (-) pods with affinity / required anti-affinity: the lists change by
+    // these alone unless every list is rebuilt anyway.
+    let affinityChanges: Array<[NodeInfo, boolean]> | undefined;
+    let antiChanges: Array<[NodeInfo, boolean]> | undefined;
     for (let item = this.head; item && item.info.generation > gen; item = item.next) {
       const info = item.info;
       const node = info.node;
@@ -234,13 +237,13 @@ export class SchedulerCache {
         snapshot.nodeInfoMap.set(name, existing);
       }
       const clone = info.clone();
-      if (
-        existing.podsWithAffinity.length > 0 !== clone.podsWithAffinity.length > 0 ||
-        existing.podsWithRequiredAntiAffinity.length > 0 !== clone.podsWithRequiredAntiAffinity.length > 0
-      ) {
-        updateAffinityLists = true;
-      }
+      const hadAffinity = existing.podsWithAffinity.length > 0;
+      const hasAffinity = clone.podsWithAffinity.length > 0;
+      const hadAnti = existing.podsWithRequiredAntiAffinity.length > 0;
+      const hasAnti = clone.podsWithRequiredAntiAffinity.length > 0;
       Object.assign(existing, clone);
+      if (hadAffinity !== hasAffinity) (affinityChanges ??= []).push([existing, hasAffinity]);
+      if (hadAnti !== hasAnti) (antiChanges ??= []).push([existing, hasAnti]);
     }
     if (this.head) snapshot.generation = this.head.info.generation;
     if (snapshot.nodeInfoMap.size > this.nodeTree.numNodes) {
@@ -249,8 +252,22 @@ export class SchedulerCache {
       }
       updateAll = true;
     }
-    if (updateAll || updateAffinityLists) this.updateSnapshotLists(snapshot, updateAll);
-    if (snapshot.nodeInfoList.length !== this.nodeTree.numNodes) this.updateSnapshotLists(snapshot, true);
+    if (updateAll || snapshot.nodeInfoList.length !== this.nodeTree.numNodes) {
+      this.updateSnapshotLists(snapshot, true);
+      return;
+    }
+    if (affinityChanges) {
+      snapshot.havePodsWithAffinityNodeInfoList = applyChanges(
+        snapshot.havePodsWithAffinityNodeInfoList,
+        affinityChanges,
+      );
+    }
+    if (antiChanges) {
+      snapshot.havePodsWithRequiredAntiAffinityNodeInfoList = applyChanges(
+        snapshot.havePodsWithRequiredAntiAffinityNodeInfoList,
+        antiChanges,
+      );
+    }
   }
 
   private updateSnapshotLists(snapshot: Snapshot, updateAll: boolean): void {
@@ -316,6 +333,17 @@ export class SchedulerCache {
     item.prev = item.next = undefined;
     this.nodes.delete(item.name);
   }
+}
+
+/** A new list: `list` with the nodes marked true added and those marked false removed. */
+function applyChanges(list: readonly NodeInfo[], changes: ReadonlyArray<[NodeInfo, boolean]>): NodeInfo[] {
+  let removed: Set<NodeInfo> | undefined;
+  const out = [...list];
+  for (const [ni, has] of changes) {
+    if (has) out.push(ni);
+    else (removed ??= new Set()).add(ni);
+  }
+  return removed ? out.filter((ni) => !removed.has(ni)) : out;
 }
 
 function newItem(name: string, info: NodeInfo): NodeInfoListItem {
