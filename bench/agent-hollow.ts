@@ -8,7 +8,8 @@
  *     or inside the server (`--hollow-nodes`), per `--mode`.
  * Flags (each also spelled with a `hollow-` prefix, which wins; use that form through bench/agent.ts, whose
  * own --pods means something else): --only=heartbeat|pods, --nodes=10000, --window=30, --pod-nodes=1000,
- * --pods=100000, --clients=32, --mode=process|inprocess|both.
+ * --pods=100000, --clients=32, --mode=process|inprocess|both, --control-plane=full|bare (bare: the server
+ * without controllers and scheduler).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +29,8 @@ export interface HollowBenchOptions {
   pods: number;
   clients: number;
   modes: Array<'process' | 'inprocess'>;
+  /** `bare`: the server without controllers and scheduler (pods are bound by the bench itself). */
+  controlPlane: 'full' | 'bare';
 }
 
 /** A child process's CPU time (s) and memory (MiB) from /proc. */
@@ -310,7 +313,10 @@ function watchRunning(base: URL, rv: string, runningAt: Float64Array, onRunning:
 
 async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Promise<string[]> {
   const started = performance.now();
-  const server = await startServer(mode === 'inprocess' ? ['--hollow-nodes', String(o.podNodes)] : []);
+  const server = await startServer([
+    ...(o.controlPlane === 'bare' ? ['--controllers=', '--scheduler=false'] : []),
+    ...(mode === 'inprocess' ? ['--hollow-nodes', String(o.podNodes)] : []),
+  ]);
   let hollow: Awaited<ReturnType<typeof startAgent>> | undefined;
   try {
     let readyMs: number;
@@ -432,6 +438,7 @@ export function hollowBenchOptions(argv: string[]): HollowBenchOptions {
     pods: Number(get('pods') ?? 100_000),
     clients: Number(get('clients') ?? 32),
     modes: mode === 'both' ? ['process', 'inprocess'] : mode === 'inprocess' ? ['inprocess'] : ['process'],
+    controlPlane: get('control-plane') === 'bare' ? 'bare' : 'full',
   };
 }
 

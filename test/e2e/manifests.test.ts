@@ -56,15 +56,40 @@ function printedName(kind: string, name: string): RegExp {
   );
 }
 
-function resourceVersions(listJson: string): string[] {
+/**
+ * What kubectl apply owns of each object: everything but status, the resourceVersion and the field
+ * managers of the control loops (a controller may write status or its own fields between two reads).
+ */
+function appliedState(listJson: string): unknown[] {
   const parsed = JSON.parse(listJson) as { kind: string; items?: KubeItem[] } & KubeItem;
   const items = parsed.kind === 'List' ? parsed.items! : [parsed];
-  return items.map((it) => `${it.kind}/${it.metadata.name}@${it.metadata.resourceVersion}`);
+  return items.map((it) => {
+    const { status: _status, ...rest } = it;
+    const { resourceVersion: _rv, managedFields, annotations, ...metadata } = it.metadata;
+    const kubectlFields = (managedFields ?? []).filter((m) => m.manager.startsWith('kubectl'));
+    // Annotations a control loop owns (a Deployment's revision, say) are theirs to change.
+    const controllerOwned = new Set(
+      (managedFields ?? [])
+        .filter((m) => !m.manager.startsWith('kubectl'))
+        .flatMap((m) => Object.keys(m.fieldsV1?.['f:metadata']?.['f:annotations'] ?? {}))
+        .map((k) => k.slice('f:'.length)),
+    );
+    const kept = Object.entries(annotations ?? {}).filter(([k]) => !controllerOwned.has(k));
+    return { ...rest, metadata: { ...metadata, annotations: kept, managedFields: kubectlFields } };
+  });
 }
 
 interface KubeItem {
   kind: string;
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
+  status?: unknown;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    managedFields?: { manager: string; fieldsV1?: { 'f:metadata'?: { 'f:annotations'?: object } } }[];
+  };
 }
 
 const root = manifestsDir();
@@ -128,8 +153,8 @@ describe('manifest corpus', () => {
       assert.equal(again.code, 0, again.stderr);
       const after = await skiff.kubectlOk([...(ns ? ['-n', ns] : []), 'get', '-f', file, '-o', 'json']);
       assert.deepEqual(
-        resourceVersions(after),
-        resourceVersions(got.stdout),
+        appliedState(after),
+        appliedState(got.stdout),
         `re-applying ${rel} wrote:\n${again.stdout}`,
       );
     });

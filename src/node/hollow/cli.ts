@@ -364,7 +364,7 @@ export async function runHollowAgent(argv: string[]): Promise<number> {
   const log = pino({ level: flags.logLevel, base: { component: 'skiff-agent' } });
   const kc = loadKubeconfig(flags.kubeconfig, flags.context);
   const transport = new HttpTransport(kc.server, {
-    maxSockets: (flags.hollow.podWorkers ?? 32) + (flags.hollow.nodeWorkers ?? 16) + 4,
+    maxSockets: (flags.hollow.podWorkers ?? 128) + (flags.hollow.nodeWorkers ?? 16) + 4,
     userAgent: 'skiff-agent/hollow',
   });
   const client = new KubeClient(transport, { fieldManager: 'skiff-hollow' });

@@ -208,7 +208,7 @@ export class HollowPool {
     });
     if (this.ownInformer) this.informerRun = this.informer.run(this.stopController.signal);
     const nodeWorkers = this.opts.nodeWorkers ?? 16;
-    const podWorkers = this.opts.podWorkers ?? 32;
+    const podWorkers = this.opts.podWorkers ?? 128;
     for (let i = 0; i < nodeWorkers; i++)
       this.workers.push(this.work(this.nodeQueue, (w) => this.nodeWork(w)));
     for (let i = 0; i < podWorkers; i++) this.workers.push(this.work(this.podQueue, (k) => this.syncPod(k)));
