@@ -6,7 +6,6 @@
  */
 import { pino, type Logger } from 'pino';
 import { isStatusError } from '../../api/errors.js';
-import { type LabelSelector, selectorFromLabelSelector } from '../../api/labels.js';
 import type { KubeClient } from '../../client/client.js';
 import type { SharedInformerFactory } from '../../client/informer/factory.js';
 import { NAMESPACE_INDEX, objectKey } from '../../client/informer/indexer.js';
@@ -34,6 +33,7 @@ import {
   recheckDeletionTimestamp,
 } from '../runtime/controller-ref.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
+import { SelectorOwners } from '../runtime/selector-owners.js';
 import { CONTROLLER_UID_INDEX, ensureControllerUidIndex } from '../replicaset/replicaset-controller.js';
 import { planNewReplicaSet, planOldReplicaSets, planScale, type ScaleStep } from './rollout-plan.js';
 import {
@@ -113,7 +113,7 @@ export class DeploymentController {
   private readonly recorder: EventRecorder;
   private readonly clock: TimerClock;
   private readonly log: Logger;
-  private readonly selectors = new WeakMap<object, LabelSelector | null>();
+  private readonly owners: SelectorOwners<Deployment>;
 
   constructor(opts: DeploymentControllerOptions) {
     this.client = opts.client;
@@ -121,6 +121,7 @@ export class DeploymentController {
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ controller: 'deployment' });
     this.dInformer = opts.informers.informerFor(DEPLOYMENTS);
+    this.owners = new SelectorOwners(this.dInformer.store, 'Deployment');
     this.rsInformer = opts.informers.informerFor(REPLICA_SETS);
     this.podInformer = opts.informers.informerFor(PODS);
     ensureControllerUidIndex(this.rsInformer);
@@ -152,36 +153,9 @@ export class DeploymentController {
 
   // ---- event handlers ----
 
-  private selectorOf(d: Deployment): LabelSelector | null {
-    let s = this.selectors.get(d);
-    if (s === undefined) {
-      try {
-        s = selectorFromLabelSelector(d.spec?.selector);
-      } catch {
-        s = null;
-      }
-      this.selectors.set(d, s);
-    }
-    return s;
-  }
-
-  private resolveControllerRef(
-    namespace: string,
-    ref: { kind: string; name: string; uid: string },
-  ): Deployment | undefined {
-    if (ref.kind !== 'Deployment') return undefined;
-    const d = this.dInformer.store.getByName(namespace, ref.name);
-    return d && d.metadata.uid === ref.uid ? d : undefined;
-  }
-
   /** Deployments in the ReplicaSet's namespace whose (non-empty) selector matches it. */
   private deploymentsForReplicaSet(rs: ReplicaSet): Deployment[] {
-    const labels = rs.metadata.labels;
-    if (!labels) return [];
-    return this.dInformer.store.byIndex(NAMESPACE_INDEX, rs.metadata.namespace ?? '').filter((d) => {
-      const sel = this.selectorOf(d);
-      return sel !== null && !sel.isEverything() && sel.matches(labels);
-    });
+    return this.owners.selecting(rs);
   }
 
   private addReplicaSet(rs: ReplicaSet): void {
@@ -191,7 +165,7 @@ export class DeploymentController {
     }
     const ref = getControllerOf(rs);
     if (ref) {
-      const d = this.resolveControllerRef(rs.metadata.namespace ?? '', ref);
+      const d = this.owners.resolveControllerRef(rs.metadata.namespace ?? '', ref);
       if (d) this.controller.enqueueObject(d);
       return;
     }
@@ -204,11 +178,11 @@ export class DeploymentController {
     const oldRef = getControllerOf(old);
     const refChanged = JSON.stringify(curRef) !== JSON.stringify(oldRef);
     if (refChanged && oldRef) {
-      const d = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
+      const d = this.owners.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
       if (d) this.controller.enqueueObject(d);
     }
     if (curRef) {
-      const d = this.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
+      const d = this.owners.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
       if (d) this.controller.enqueueObject(d);
       return;
     }
@@ -222,7 +196,7 @@ export class DeploymentController {
     const rs = deletedObject(obj);
     const ref = getControllerOf(rs);
     if (!ref) return;
-    const d = this.resolveControllerRef(rs.metadata.namespace ?? '', ref);
+    const d = this.owners.resolveControllerRef(rs.metadata.namespace ?? '', ref);
     if (d) this.controller.enqueueObject(d);
   }
 
@@ -235,7 +209,7 @@ export class DeploymentController {
     const rs = this.rsInformer.store.getByName(ns, rsRef.name);
     if (!rs || rs.metadata.uid !== rsRef.uid) return;
     const dRef = getControllerOf(rs);
-    const d = dRef && this.resolveControllerRef(ns, dRef);
+    const d = dRef && this.owners.resolveControllerRef(ns, dRef);
     if (!d || d.spec?.strategy?.type !== 'Recreate') return;
     const owned = this.rsInformer.store.byIndex(CONTROLLER_UID_INDEX, d.metadata.uid ?? '');
     const remaining = this.podMap(d, owned);
@@ -287,7 +261,7 @@ export class DeploymentController {
 
   /** Claims the ReplicaSets of the deployment's namespace: adopts matching orphans, releases mismatches. */
   private async replicaSetsForDeployment(d: Deployment): Promise<ReplicaSet[]> {
-    const selector = this.selectorOf(d);
+    const selector = this.owners.selectorOf(d);
     if (!selector)
       throw new Error(
         `deployment ${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''} has invalid label selector`,
@@ -309,7 +283,7 @@ export class DeploymentController {
   private podMap(d: Deployment, rsList: readonly ReplicaSet[]): Map<string, Pod[]> {
     const map = new Map<string, Pod[]>();
     for (const rs of rsList) map.set(rs.metadata.uid ?? '', []);
-    const selector = this.selectorOf(d);
+    const selector = this.owners.selectorOf(d);
     if (!selector) return map;
     for (const pod of this.podInformer.store.byIndex(NAMESPACE_INDEX, d.metadata.namespace ?? '')) {
       if (!selector.matches(pod.metadata.labels)) continue;

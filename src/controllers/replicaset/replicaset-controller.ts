@@ -6,7 +6,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { isStatusError } from '../../api/errors.js';
-import { selectorFromLabelSelector, selectorFromSet, type LabelSelector } from '../../api/labels.js';
+import { selectorFromSet } from '../../api/labels.js';
 import type { ReplicaSetCondition, ReplicaSetStatus } from '../../api/openapi/generated/types.js';
 import type { KubeClient } from '../../client/client.js';
 import type { SharedInformerFactory } from '../../client/informer/factory.js';
@@ -28,6 +28,7 @@ import {
   recheckDeletionTimestamp,
 } from '../runtime/controller-ref.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
+import { SelectorOwners } from '../runtime/selector-owners.js';
 import { UIDTrackingControllerExpectations } from '../runtime/expectations.js';
 import {
   filterActivePods,
@@ -159,7 +160,7 @@ export class ReplicaSetController {
   private readonly clock: TimerClock;
   private readonly log: Logger;
   private readonly burstReplicas: number;
-  private readonly selectors = new WeakMap<object, LabelSelector | null>();
+  private readonly owners: SelectorOwners<ReplicaSet>;
 
   constructor(opts: ReplicaSetControllerOptions) {
     this.client = opts.client;
@@ -170,6 +171,7 @@ export class ReplicaSetController {
     this.expectations = new UIDTrackingControllerExpectations(this.clock);
     this.rsInformer = opts.informers.informerFor(REPLICA_SETS);
     this.podInformer = opts.informers.informerFor(PODS);
+    this.owners = new SelectorOwners(this.rsInformer.store, 'ReplicaSet');
     ensureControllerUidIndex(this.rsInformer);
     this.controller = new Controller({
       name: 'replicaset',
@@ -205,37 +207,9 @@ export class ReplicaSetController {
     this.controller.enqueue(key);
   }
 
-  private selectorOf(rs: ReplicaSet): LabelSelector | null {
-    let s = this.selectors.get(rs);
-    if (s === undefined) {
-      try {
-        s = selectorFromLabelSelector(rs.spec?.selector);
-      } catch {
-        s = null;
-      }
-      this.selectors.set(rs, s);
-    }
-    return s;
-  }
-
-  /** The ReplicaSet a controller reference points at, if it is in the cache with that uid. */
-  private resolveControllerRef(
-    namespace: string,
-    ref: { kind: string; name: string; uid: string },
-  ): ReplicaSet | undefined {
-    if (ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsInformer.store.getByName(namespace, ref.name);
-    return rs && rs.metadata.uid === ref.uid ? rs : undefined;
-  }
-
   /** ReplicaSets in the pod's namespace whose selector matches it. */
   private podReplicaSets(pod: Pod): ReplicaSet[] {
-    const labels = pod.metadata.labels;
-    if (!labels) return [];
-    return this.rsInformer.store.byIndex(NAMESPACE_INDEX, pod.metadata.namespace ?? '').filter((rs) => {
-      const sel = this.selectorOf(rs);
-      return sel !== null && !sel.isEverything() && sel.matches(labels);
-    });
+    return this.owners.selecting(pod);
   }
 
   private addPod(pod: Pod): void {
@@ -245,7 +219,7 @@ export class ReplicaSetController {
     }
     const ref = getControllerOf(pod);
     if (ref) {
-      const rs = this.resolveControllerRef(pod.metadata.namespace ?? '', ref);
+      const rs = this.owners.resolveControllerRef(pod.metadata.namespace ?? '', ref);
       if (!rs) return;
       const key = objectKey(rs);
       this.expectations.creationObserved(key);
@@ -268,11 +242,11 @@ export class ReplicaSetController {
     const oldRef = getControllerOf(old);
     const refChanged = JSON.stringify(curRef) !== JSON.stringify(oldRef);
     if (refChanged && oldRef) {
-      const rs = this.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
+      const rs = this.owners.resolveControllerRef(old.metadata.namespace ?? '', oldRef);
       if (rs) this.controller.enqueueObject(rs);
     }
     if (curRef) {
-      const rs = this.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
+      const rs = this.owners.resolveControllerRef(cur.metadata.namespace ?? '', curRef);
       if (!rs) return;
       this.controller.enqueueObject(rs);
       const minReady = rs.spec?.minReadySeconds ?? 0;
@@ -290,7 +264,7 @@ export class ReplicaSetController {
     const pod = deletedObject(obj);
     const ref = getControllerOf(pod);
     if (!ref) return;
-    const rs = this.resolveControllerRef(pod.metadata.namespace ?? '', ref);
+    const rs = this.owners.resolveControllerRef(pod.metadata.namespace ?? '', ref);
     if (!rs) return;
     const key = objectKey(rs);
     this.expectations.deletionObservedOf(key, objectKey(pod));
@@ -305,7 +279,7 @@ export class ReplicaSetController {
       return;
     }
     const needsSync = this.expectations.satisfiedExpectations(key);
-    const selector = this.selectorOf(rs);
+    const selector = this.owners.selectorOf(rs);
     if (!selector) {
       this.log.warn({ key }, 'invalid selector; skipping');
       return;
@@ -388,7 +362,7 @@ export class ReplicaSetController {
     const out: Pod[] = [];
     const inNamespace = this.podInformer.store.byIndex(NAMESPACE_INDEX, rs.metadata.namespace ?? '');
     for (const sibling of siblings) {
-      const sel = this.selectorOf(sibling);
+      const sel = this.owners.selectorOf(sibling);
       if (!sel) continue;
       for (const pod of inNamespace) {
         const uid = pod.metadata.uid ?? '';
