@@ -82,18 +82,18 @@ export class EventRecorder {
   ): void {
     const msg = truncateMessage(message);
     const key = `${obj.metadata.uid ?? ''}\u0000${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}\u0000${reason}\u0000${type}\u0000${msg}`;
-    const nowTime = this.opts.clock.now();
-    const now = rfc3339(nowTime);
     const queued = this.pendingByKey.get(key);
     if (queued) {
       queued.event.count = (queued.event.count ?? 1) + 1;
-      queued.event.lastTimestamp = now;
+      queued.event.lastTimestamp = rfc3339(this.opts.clock.now());
       return;
     }
     if (this.queue.length >= this.maxQueued) {
       this.dropped++;
       return;
     }
+    const nowTime = this.opts.clock.now();
+    const now = rfc3339(nowTime);
     const ref: ObjectReference = {
       apiVersion: obj.apiVersion ?? 'v1',
       kind: obj.kind ?? 'Pod',

@@ -84,6 +84,8 @@ export interface SchedulerStats {
   /** Milliseconds the binding cycles took, summed (they overlap). */
   bindingMs: number;
   inFlightBindings: number;
+  /** The most binding cycles in flight at once so far. */
+  maxInFlightBindings: number;
 }
 
 function isAssigned(pod: Pod): boolean {
@@ -118,12 +120,14 @@ export class Scheduler {
     cycleMs: 0,
     bindingMs: 0,
     inFlightBindings: 0,
+    maxInFlightBindings: 0,
   };
   private readonly client: KubeClient;
   private readonly clock: TimerClock;
   private readonly log: Logger;
   private readonly maxInFlight: number;
-  private readonly podInformer: SharedInformer<ClientPod>;
+  /** The pods the scheduler sees (finished ones excluded). */
+  readonly podInformer: SharedInformer<ClientPod>;
   private readonly nodeInformer: SharedInformer<ClientNode>;
   private readonly namespaceInformer: SharedInformer<Namespace>;
   private readonly pdbInformer: SharedInformer<PodDisruptionBudget>;
@@ -405,7 +409,9 @@ export class Scheduler {
       return;
     }
     this.stats.cycleMs += performance.now() - start;
-    this.stats.inFlightBindings++;
+    if (++this.stats.inFlightBindings > this.stats.maxInFlightBindings) {
+      this.stats.maxInFlightBindings = this.stats.inFlightBindings;
+    }
     const binding = this.bindingCycle(fwk, state, p, assumed, host);
     this.bindings.add(binding);
     void binding.finally(() => {
