@@ -108,7 +108,12 @@ export interface ScoreExtensions {
 
 /** Ranks a feasible node; the runner multiplies normalized scores by the plugin's weight and sums them. */
 export interface ScorePlugin extends Plugin {
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status };
+  /**
+   * Called by the runner for every feasible node after PreScore. Returns the node's raw score, or a Status
+   * when it cannot score (any Status returned is treated as an error that fails the scheduling cycle, as
+   * upstream treats a non-success Score). A bare number, so that scoring allocates nothing per node.
+   */
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status;
   scoreExtensions?(): ScoreExtensions | undefined;
 }
 

@@ -45,10 +45,7 @@ function fakeFactory(name: string, spec: FakeSpec): PluginFactory {
       };
     }
     if (spec.score) {
-      p['score'] = (_s: CycleState, _p: Pod, ni: NodeInfo) => ({
-        score: spec.score!(ni),
-        status: Status.success(),
-      });
+      p['score'] = (_s: CycleState, _p: Pod, ni: NodeInfo) => spec.score!(ni);
       if (spec.normalize) {
         p['scoreExtensions'] = () => ({
           normalizeScore: (_s: CycleState, _p: Pod, scores: NodeScore[]) => {

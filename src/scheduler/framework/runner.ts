@@ -582,13 +582,14 @@ export class Framework implements Handle {
       try {
         for (let i = 0; i < n; i++) {
           const r = pl.score(state, pod, nodes[i]!);
-          if (r.status.code !== Code.Success) {
-            failed = r.status;
+          if (typeof r !== 'number') {
+            if (r.code === Code.Success) throw new Error('a Score plugin returned a success Status');
+            failed = r;
             break;
           }
           const slot = scores[i]!;
           slot.name = names[i]!;
-          slot.score = r.score;
+          slot.score = r;
         }
       } catch (e) {
         failed = Status.error(asError(e));

@@ -144,8 +144,8 @@ async function schedule(
   let best: NodeInfo | undefined;
   let bestScore = -1;
   for (const ni of feasible) {
-    const { score, status } = pl.score(state, pod, ni);
-    assert.ok(status.isSuccess());
+    const score = pl.score(state, pod, ni);
+    assert.ok(typeof score === 'number', String(score));
     if (score > bestScore) [best, bestScore] = [ni, score];
   }
   const nodeName = best!.name;

@@ -158,17 +158,16 @@ export class DeviceShare
     return state.read<PreFilterState>(NAME) ? Status.success() : Status.skip();
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = state.read<PreFilterState>(NAME);
-    if (!s) return { score: 0, status: Status.error(`${NAME}: no PreFilter state`) };
+    if (!s) return Status.error(`${NAME}: no PreFilter state`);
     const gpus = this.nodeGpus(nodeInfo);
     const shares = gpus.choose(s.request, this.strategy);
     const total = this.memoryWeight + this.coreWeight;
-    if (!shares || total <= 0) return { score: 0, status: Status.success() };
+    if (!shares || total <= 0) return 0;
     const usage = gpus.usageWith(shares);
     const used = (usage.memory * this.memoryWeight + usage.core * this.coreWeight) / total;
-    const score = Math.round((this.strategy === 'binpack' ? used : 1 - used) * 100);
-    return { score, status: Status.success() };
+    return Math.round((this.strategy === 'binpack' ? used : 1 - used) * 100);
   }
 
   reserve(state: CycleState, pod: Pod, nodeName: string): Status {

@@ -526,27 +526,23 @@ export class InterPodAffinity
     return Status.success();
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (s === undefined) {
-      return {
-        score: 0,
-        status: Status.error(`error reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`),
-      };
+      return Status.error(`error reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
     }
     const node = nodeInfo.node;
-    if (node === undefined) return { score: 0, status: Status.error('node not found') };
+    if (node === undefined) return Status.error('node not found');
     const labels = node.metadata.labels;
     let score = 0;
     for (const t of s.tables) {
-      if (t.table.version !== t.version)
-        return { score: 0, status: Status.error(`${NAME}: pre-score state is stale`) };
+      if (t.table.version !== t.version) return Status.error(`${NAME}: pre-score state is stale`);
       for (const key of t.keys) {
         const v = labelValue(labels, key);
         if (v !== undefined) score += t.table.sum(key, v);
       }
     }
-    return { score, status: Status.success() };
+    return score;
   }
 
   scoreExtensions(): ScoreExtensions {

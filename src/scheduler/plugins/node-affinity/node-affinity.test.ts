@@ -289,7 +289,7 @@ describe('NodeAffinity Score', () => {
       assert.equal(pre.code, c.skip ? Code.Skip : Code.Success);
       const scores: NodeScore[] = infos.map((ni) => ({
         name: ni.name,
-        score: pl.score(state, c.pod, ni).score,
+        score: pl.score(state, c.pod, ni) as number,
       }));
       assert.deepEqual(
         scores.map((s) => s.score),

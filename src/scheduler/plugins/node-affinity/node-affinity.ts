@@ -135,13 +135,13 @@ export class NodeAffinity
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
     const node = nodeInfo.node;
-    if (!node) return { score: 0, status: Status.of(Code.Error, 'node not found') };
+    if (!node) return Status.of(Code.Error, 'node not found');
     let count = this.addedPrefSchedTerms ? this.addedPrefSchedTerms.score(node) : 0;
     const preferred = state.read<PreScoreState>(PRE_SCORE_STATE_KEY)?.preferred ?? podPreferredTerms(pod);
     if (preferred) count += preferred.score(node);
-    return { score: count, status: Status.success() };
+    return count;
   }
 
   scoreExtensions(): ScoreExtensions {

@@ -117,12 +117,12 @@ describe('NodeResourcesBalancedAllocation Score', () => {
       const state = new CycleState();
       assert.ok(pl.preScore(state, c.pod, c.nodes).isSuccess());
       assert.deepEqual(
-        c.nodes.map((n) => pl.score(state, c.pod, n).score),
+        c.nodes.map((n) => pl.score(state, c.pod, n)),
         c.want,
       );
       // Score also works when PreScore did not run.
       assert.deepEqual(
-        c.nodes.map((n) => pl.score(new CycleState(), c.pod, n).score),
+        c.nodes.map((n) => pl.score(new CycleState(), c.pod, n)),
         c.want,
       );
     });
@@ -133,7 +133,7 @@ describe('NodeResourcesBalancedAllocation Score', () => {
     const pod = makePod().name('p').container().obj();
     const n = node('n1', { cpu: '4', memory: '4Gi' });
     assert.equal(pl.preScore(new CycleState(), pod, [n]).code, Code.Skip);
-    assert.equal(pl.score(new CycleState(), pod, n).score, 0);
+    assert.equal(pl.score(new CycleState(), pod, n), 0);
   });
 });
 

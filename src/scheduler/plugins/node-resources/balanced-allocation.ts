@@ -64,13 +64,13 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
     let reqs = state.read<PreScoreState>(PRE_SCORE_STATE_KEY)?.podRequests;
     if (!reqs) {
       reqs = this.scorer.podRequests(podResourceRequests(pod));
-      if (ResourceAllocationScorer.isBestEffort(reqs)) return { score: 0, status: Status.success() };
+      if (ResourceAllocationScorer.isBestEffort(reqs)) return 0;
     }
-    return { score: this.scorer.score(nodeInfo, reqs), status: Status.success() };
+    return this.scorer.score(nodeInfo, reqs);
   }
 }
 

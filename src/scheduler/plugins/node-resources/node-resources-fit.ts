@@ -391,11 +391,11 @@ export class NodeResourcesFit
     return Status.success();
   }
 
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
     const reqs =
       state.read<PreScoreState>(PRE_SCORE_STATE_KEY)?.podRequests ??
       this.scorer.podRequests(podResourceRequests(pod));
-    return { score: this.scorer.score(nodeInfo, reqs), status: Status.success() };
+    return this.scorer.score(nodeInfo, reqs);
   }
 
   eventsToRegister(): ClusterEvent[] {

@@ -640,17 +640,14 @@ export class PodTopologySpread
     return { table, version: table.version, cells: table.cellsOf('') };
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (s === undefined) {
-      return {
-        score: 0,
-        status: Status.error(`reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`),
-      };
+      return Status.error(`reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
     }
     const node = nodeInfo.node;
-    if (node === undefined) return { score: 0, status: Status.error('node not found') };
-    if (s.ignored.has(nodeInfo.name)) return { score: 0, status: Status.success() };
+    if (node === undefined) return Status.error('node not found');
+    if (s.ignored.has(nodeInfo.name)) return 0;
     const labels = node.metadata.labels;
     let score = 0;
     for (let i = 0; i < s.constraints.length; i++) {
@@ -661,19 +658,19 @@ export class PodTopologySpread
       const perNode = s.perNode[i];
       if (perNode !== undefined) {
         if (perNode.table.version !== perNode.version) {
-          return { score: 0, status: Status.error(`${NAME}: pre-score state is stale`) };
+          return Status.error(`${NAME}: pre-score state is stale`);
         }
         count = perNode.cells?.get(nodeInfo.name)?.sum ?? 0;
       } else {
         const t = s.tables[i]!;
         if (t.table.version !== t.version) {
-          return { score: 0, status: Status.error(`${NAME}: pre-score state is stale`) };
+          return Status.error(`${NAME}: pre-score state is stale`);
         }
         count = t.table.sum(c.topologyKey, value);
       }
       score += scoreForCount(count, c.maxSkew, s.weights[i]!);
     }
-    return { score: Math.round(score), status: Status.success() };
+    return Math.round(score);
   }
 
   scoreExtensions(): ScoreExtensions {

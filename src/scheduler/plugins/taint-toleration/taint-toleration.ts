@@ -83,19 +83,12 @@ export class TaintToleration
     return Status.success();
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (!s) {
-      return {
-        score: 0,
-        status: Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`),
-      };
+      return Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
     }
-    const score = countIntolerableTaintsPreferNoSchedule(
-      nodeInfo.node?.spec?.taints,
-      s.tolerationsPreferNoSchedule,
-    );
-    return { score, status: Status.success() };
+    return countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, s.tolerationsPreferNoSchedule);
   }
 
   scoreExtensions(): ScoreExtensions {
