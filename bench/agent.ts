@@ -4,7 +4,8 @@
  * calls in flight) and paced (10 pods/s) — the time from each create call to phase Running (and to Ready) as
  * seen by a watch, p50/p99/max, plus the server's CPU and RSS; then the hollow node figures of
  * bench/agent-hollow.ts. Flags: --pods=100, --concurrency=20, --rates=0,10 (pods/s, 0 = all at once),
- * --only=process|hollow, and agent-hollow's flags for the hollow part.
+ * --only=process|hollow, --profile=<dir> (the server writes a CPU profile there when it stops), and
+ * agent-hollow's flags for the hollow part.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +29,7 @@ const N = Number(args.get('pods') ?? 100);
 const CONCURRENCY = Number(args.get('concurrency') ?? 20);
 const ONLY = args.get('only');
 const RATES = (args.get('rates') ?? '0,10').split(',').map(Number);
+const PROFILE_DIR = args.get('profile');
 
 function procSample(pid: number): { cpu: number; rssMiB: number; hwmMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -50,6 +52,7 @@ async function startUp(dataDir: string): Promise<{ proc: ChildProcess; url: stri
   const proc = spawn(
     process.execPath,
     [
+      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
       '--import',
       'tsx',
       join(ROOT, 'src/cli/main.ts'),

@@ -4,6 +4,7 @@
  * limits, counts OOM kills, and kills and removes what is left.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -185,34 +186,58 @@ export function containerCgroupDirs(setup: CgroupSetup, id: string): string[] {
   return dirs;
 }
 
-/** Creates a container's cgroups and writes its limits; returns the directories the shim joins. */
-export function createContainerCgroups(
+/** The cgroup directories of a container and the limit files to write in them. */
+function containerCgroupPlan(
   setup: CgroupSetup,
   id: string,
   limits: { milliCPU?: number; memoryBytes?: number } | undefined,
-): string[] {
+): { dirs: string[]; files: Array<[path: string, content: string]> } {
   const dirs = containerCgroupDirs(setup, id);
-  for (const d of dirs) mkdirSync(d, { recursive: true });
+  const files: Array<[string, string]> = [];
   const cpu = setup.cpu;
   const quota = cpuQuotaUs(limits?.milliCPU ?? 0);
   if (cpu && quota > 0) {
     const d = join(cpu.parentDir, id);
     if (cpu.version === 1) {
-      writeFileSync(join(d, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
-      writeFileSync(join(d, 'cpu.cfs_quota_us'), String(quota));
+      files.push([join(d, 'cpu.cfs_period_us'), String(CPU_PERIOD_US)]);
+      files.push([join(d, 'cpu.cfs_quota_us'), String(quota)]);
     } else {
-      writeFileSync(join(d, 'cpu.max'), `${quota} ${CPU_PERIOD_US}`);
+      files.push([join(d, 'cpu.max'), `${quota} ${CPU_PERIOD_US}`]);
     }
   }
   const mem = setup.memory;
   const bytes = limits?.memoryBytes ?? 0;
   if (mem && bytes > 0) {
     const d = join(mem.parentDir, id);
-    writeFileSync(
+    files.push([
       join(d, mem.version === 1 ? 'memory.limit_in_bytes' : 'memory.max'),
       String(Math.floor(bytes)),
-    );
+    ]);
   }
+  return { dirs, files };
+}
+
+/** Creates a container's cgroups and writes its limits; returns the directories the shim joins. */
+export function createContainerCgroups(
+  setup: CgroupSetup,
+  id: string,
+  limits: { milliCPU?: number; memoryBytes?: number } | undefined,
+): string[] {
+  const { dirs, files } = containerCgroupPlan(setup, id, limits);
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  for (const [path, content] of files) writeFileSync(path, content);
+  return dirs;
+}
+
+/** {@link createContainerCgroups} without blocking the event loop (the files are written in order). */
+export async function createContainerCgroupsAsync(
+  setup: CgroupSetup,
+  id: string,
+  limits: { milliCPU?: number; memoryBytes?: number } | undefined,
+): Promise<string[]> {
+  const { dirs, files } = containerCgroupPlan(setup, id, limits);
+  await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
+  for (const [path, content] of files) await writeFile(path, content);
   return dirs;
 }
 

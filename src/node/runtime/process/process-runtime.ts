@@ -5,15 +5,13 @@
  * namespaces) containers run directly on the host. State lives in small files so a new runtime instance adopts
  * what an earlier one started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
-  closeSync,
   constants as fsConstants,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -21,6 +19,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { constants as osConstants, networkInterfaces } from 'node:os';
 import { basename, delimiter, dirname, join, posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -37,7 +36,7 @@ import type {
 } from '../interface.js';
 import {
   containerCgroupDirs,
-  createContainerCgroups,
+  createContainerCgroupsAsync,
   readOomKills,
   removeCgroups,
   setupCgroups,
@@ -45,8 +44,9 @@ import {
   type CgroupSetup,
 } from './cgroups.js';
 import { readCriLog } from './cri-log.js';
-import { isProcessAlive, readProcStat } from './proc.js';
+import { isProcessAlive } from './proc.js';
 import { SHIM_SCRIPT } from './shim-script.js';
+import { ShimSpawner, type SpawnedShim } from './spawner.js';
 
 /** The kubelet's defaults for containerLogMaxSize and containerLogMaxFiles. */
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -207,6 +207,11 @@ function writeJsonAtomic(path: string, value: unknown): void {
   renameSync(path + '.tmp', path);
 }
 
+async function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
+  await writeFile(path + '.tmp', JSON.stringify(value, null, 1));
+  await rename(path + '.tmp', path);
+}
+
 function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -283,31 +288,17 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Reads everything the shim writes on its handshake pipe (fd 3) until it closes it. */
-function readHandshake(child: ChildProcess, timeoutMs: number): Promise<string> {
-  const pipe = child.stdio[3] as Readable | null | undefined;
+/** The shim's handshake line; rejects after `timeoutMs`. */
+function awaitHandshake(shim: SpawnedShim, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    let data = '';
     const timer = setTimeout(
-      () => finish(new Error(`the container shim did not report within ${timeoutMs} ms`)),
+      () => reject(new Error(`the container shim did not report within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const finish = (err?: Error): void => {
+    void shim.handshake.then((line) => {
       clearTimeout(timer);
-      child.off('error', onError);
-      if (err) reject(err);
-      else resolve(data);
-    };
-    const onError = (e: Error): void => finish(e);
-    child.once('error', onError);
-    if (!pipe) {
-      finish(new Error('the container shim has no handshake pipe'));
-      return;
-    }
-    pipe.setEncoding('utf8');
-    pipe.on('data', (d: string) => (data += d));
-    pipe.once('close', () => finish());
-    pipe.once('error', (e) => finish(e));
+      resolve(line.trim());
+    });
   });
 }
 
@@ -324,7 +315,11 @@ export class ProcessRuntime implements Runtime {
   private readonly log: Logger;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly children = new Map<string, ChildProcess>();
+  /** Shims started by this instance's spawner, whose exit it reports (the others are polled). */
+  private readonly children = new Map<string, SpawnedShim>();
+  private spawner: ShimSpawner | undefined;
+  /** state.json writes in flight, by container id (`again`: write once more when done). */
+  private readonly persisting = new Map<string, { done: Promise<void>; again: boolean }>();
   private readonly waiters = new Map<string, Array<() => void>>();
   private readonly listeners: Array<(status: ContainerStatus) => void> = [];
   private readonly sandboxOps = new Map<string, Promise<SandboxInfo>>();
@@ -373,9 +368,8 @@ export class ProcessRuntime implements Runtime {
       return this.sandboxInfo(existing);
     }
     const caps = await this.capabilities();
-    mkdirSync(config.podDir, { recursive: true });
     const dir = join(this.sandboxesDir, config.podUid);
-    mkdirSync(dir, { recursive: true });
+    await Promise.all([mkdir(config.podDir, { recursive: true }), mkdir(dir, { recursive: true })]);
     const rec: SandboxRecord = {
       id: randomBytes(16).toString('hex'),
       podUid: config.podUid,
@@ -394,27 +388,19 @@ export class ProcessRuntime implements Runtime {
       const sys = SYSCALLS[process.arch];
       const conf = [`name=${confValue(`${config.namespace}/${config.name}`, 'pod name')}`];
       if (sys) conf.push(`sys_unshare=${sys.unshare}`, `sys_setns=${sys.setns}`, `sys_mount=${sys.mount}`);
-      writeFileSync(join(dir, 'shim.conf'), conf.join('\n') + '\n');
-      const child = spawn(caps.perl, [this.shimPath, 'holder', dir], {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-        cwd: '/',
-        env: SHIM_ENV,
+      await writeFile(join(dir, 'shim.conf'), conf.join('\n') + '\n');
+      const shim = this.shimSpawner(caps.perl).spawn('holder', dir);
+      const hs = await awaitHandshake(shim, this.opts.startTimeoutMs ?? 30_000).catch((e: Error) => {
+        if (shim.pid !== undefined) killGroup(shim.pid, 'SIGKILL');
+        return e.message;
       });
-      child.unref();
-      const hs = (
-        await readHandshake(child, this.opts.startTimeoutMs ?? 30_000).catch((e: Error) => {
-          if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-          return e.message;
-        })
-      ).trim();
       const m = /^ok (\d+) (\d+)$/.exec(hs);
       if (!m) throw new Error(`could not create the pod's namespaces: ${hs || 'the holder exited'}`);
       rec.holderPid = Number(m[1]);
       rec.holderStart = Number(m[2]);
     }
     this.sandboxes.set(rec.podUid, rec);
-    writeJsonAtomic(join(dir, 'sandbox.json'), rec);
+    await writeJsonAtomicAsync(join(dir, 'sandbox.json'), rec);
     if (existing) this.log.info({ podUid: rec.podUid }, 'recreated the pod sandbox (its holder had exited)');
     return this.sandboxInfo(rec);
   }
@@ -515,24 +501,22 @@ export class ProcessRuntime implements Runtime {
       }
     }
 
-    mkdirSync(dir);
-    if (sb.isolated) {
-      mkdirSync(join(dir, 'rootfs'));
-      mkdirSync(join(dir, 'scratch'));
-    }
-    mkdirSync(dirname(logPath), { recursive: true });
-    writeFileSync(join(dir, 'argv'), nulJoin(config.argv, 'command and args'));
-    writeFileSync(
-      join(dir, 'env'),
-      nulJoin(
-        Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        'environment',
-      ),
+    const argvFile = nulJoin(config.argv, 'command and args');
+    const envFile = nulJoin(
+      Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      'environment',
     );
+    await mkdir(dir);
+    await Promise.all([
+      ...(sb.isolated ? [mkdir(join(dir, 'rootfs')), mkdir(join(dir, 'scratch'))] : []),
+      mkdir(dirname(logPath), { recursive: true }),
+      writeFile(join(dir, 'argv'), argvFile),
+      writeFile(join(dir, 'env'), envFile),
+    ]);
     let cgroups: string[] = [];
     if (caps.cgroups.cpu || caps.cgroups.memory) {
       try {
-        cgroups = createContainerCgroups(caps.cgroups, id, config.limits);
+        cgroups = await createContainerCgroupsAsync(caps.cgroups, id, config.limits);
       } catch (e) {
         this.warnCgroupsOnce(
           `could not create cgroups for container ${config.name}: ${(e as Error).message}`,
@@ -543,7 +527,8 @@ export class ProcessRuntime implements Runtime {
       this.warnCgroupsOnce(caps.cgroups.note ?? 'cgroups are disabled; container limits are not enforced');
     }
     for (const cg of cgroups) conf.push(`cgroup=${confValue(cg, 'cgroup path')}`);
-    writeFileSync(join(dir, 'shim.conf'), conf.join('\n') + '\n');
+    await writeFile(join(dir, 'shim.conf'), conf.join('\n') + '\n');
+    this.assertOpen();
 
     const rec: ContainerRecord = {
       id,
@@ -562,33 +547,19 @@ export class ProcessRuntime implements Runtime {
     this.containers.set(id, rec);
     this.persist(rec);
 
-    const shimLog = openSync(join(dir, 'shim.log'), 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(caps.perl, [this.shimPath, 'run', dir], {
-        detached: true,
-        stdio: ['ignore', shimLog, shimLog, 'pipe'],
-        cwd: '/',
-        env: SHIM_ENV,
-      });
-    } finally {
-      closeSync(shimLog);
-    }
-    child.unref();
+    const child = this.shimSpawner(caps.perl).spawn('run', dir);
     this.children.set(id, child);
-    child.once('exit', () => {
+    child.onEnd((lost) => {
       if (this.children.get(id) === child) this.children.delete(id);
       const r = this.containers.get(id);
-      if (r && r.state === 'running' && !this.closed) this.refresh(r, true);
+      if (!r || r.state !== 'running' || this.closed) return;
+      if (lost) this.ensurePolling();
+      else this.refresh(r, true);
     });
-    if (child.pid !== undefined) {
-      rec.shimPid = child.pid;
-      rec.shimStart = readProcStat(child.pid)?.startTime;
-    }
 
     let hs: string;
     try {
-      hs = (await readHandshake(child, this.opts.startTimeoutMs ?? 30_000)).trim();
+      hs = await awaitHandshake(child, this.opts.startTimeoutMs ?? 30_000);
     } catch (e) {
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       this.markExited(
@@ -598,8 +569,13 @@ export class ProcessRuntime implements Runtime {
       );
       throw new ContainerStartError(id, (e as Error).message);
     }
+    if (child.pid !== undefined) {
+      rec.shimPid = child.pid;
+      rec.shimStart = child.startTime;
+    }
     const ok = /^ok (\d+) (\d+) (\d+)$/.exec(hs);
     if (!ok) {
+      if (!hs && !child.exited && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       const exit = readExitFile(dir) ?? {
         exitCode: 128,
         signal: 0,
@@ -615,7 +591,8 @@ export class ProcessRuntime implements Runtime {
     rec.state = 'running';
     this.persist(rec);
     // The shim may have exited already (a short-lived command); its exit event was ignored while starting.
-    if (child.exitCode !== null || child.signalCode !== null) this.refresh(rec, true);
+    if (child.exited) this.refresh(rec, true);
+    else if (!this.children.has(id)) this.ensurePolling();
     return id;
   }
 
@@ -739,6 +716,9 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.spawner?.close();
+    this.spawner = undefined;
+    await Promise.all([...this.persisting.values()].map((p) => p.done));
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     for (const wake of [...this.waiters.values()].flat()) wake();
@@ -759,6 +739,17 @@ export class ProcessRuntime implements Runtime {
 
   private listRecords(podUid?: string): ContainerRecord[] {
     return [...this.containers.values()].filter((c) => podUid === undefined || c.podUid === podUid);
+  }
+
+  private shimSpawner(perl: string): ShimSpawner {
+    this.spawner ??= new ShimSpawner(
+      perl,
+      this.shimPath,
+      SHIM_ENV,
+      join(this.stateDir, 'spawner.log'),
+      this.log,
+    );
+    return this.spawner;
   }
 
   private installShim(): void {
@@ -947,6 +938,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private async removeContainerRecord(rec: ContainerRecord, removeLogs: boolean): Promise<void> {
+    await this.persisting.get(rec.id)?.done;
     const left = await removeCgroups(rec.cgroups);
     if (left.length) this.log.warn({ cgroups: left }, 'could not remove container cgroups');
     const dir = join(this.containersDir, rec.id);
@@ -966,9 +958,28 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
+  /** Writes the record's state.json in the background; writes of one container never overlap. */
   private persist(rec: ContainerRecord): void {
-    const dir = join(this.containersDir, rec.id);
-    if (existsSync(dir)) writeJsonAtomic(join(dir, 'state.json'), rec);
+    const busy = this.persisting.get(rec.id);
+    if (busy) {
+      busy.again = true;
+      return;
+    }
+    const entry = { done: Promise.resolve(), again: true };
+    const path = join(this.containersDir, rec.id, 'state.json');
+    entry.done = (async () => {
+      while (entry.again) {
+        entry.again = false;
+        try {
+          await writeJsonAtomicAsync(path, rec);
+        } catch (e) {
+          // The container was removed meanwhile.
+          if (errnoCode(e) !== 'ENOENT') this.log.warn({ path, err: e }, 'could not write container state');
+        }
+      }
+      this.persisting.delete(rec.id);
+    })();
+    this.persisting.set(rec.id, entry);
   }
 
   private shimFailure(dir: string, handshake: string): string {

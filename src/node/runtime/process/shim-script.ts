@@ -14,6 +14,11 @@ use warnings;
 #   run <dir>               start the container described by <dir>, write its CRI log, record its exit
 #   exec <dir> <pid> -- argv  run argv inside the running container <pid>
 #   probe <dir>             check that namespaces, mounts and overlayfs work
+#   spawner                 one per runtime: reads "<id> TAB holder|run TAB <dir>" lines on stdin and forks
+#                           a holder or shim for each (no interpreter start per container); every line it
+#                           writes on stdout starts with the request's id: "p <pid> <start>" from the forked
+#                           process, then its handshake ("ok ..." or "err ..."), and "x <wait status>" once
+#                           the forked process has exited
 # Settings come from <dir>/shim.conf (key=value lines; repeated keys accumulate).
 
 my $CLONE_NEWNS  = 0x00020000;
@@ -41,7 +46,11 @@ my $mode = shift @ARGV // '';
 my $dir  = shift @ARGV // '';
 my %conf;
 my %list;
-read_conf("$dir/shim.conf") if $dir ne '';
+read_conf("$dir/shim.conf") if $dir ne '' && $mode ne 'spawner';
+# Set in processes forked by the spawner: the handshake goes to the spawner's stdout, tagged.
+my ($spawned_hs, $hs_tag) = (undef, '');
+# The spawner's self-pipe: its SIGCHLD handler writes a byte there so that select wakes up.
+my ($wake_r, $wake_w);
 
 sub read_conf {
     my ($file) = @_;
@@ -156,11 +165,18 @@ sub read_env {
 }
 
 sub handshake_fd {
+    return $spawned_hs if $spawned_hs;
     open(my $hs, '>&=', 3) or return undef;
     my $f = fcntl($hs, $F_GETFD, 0);
     fcntl($hs, $F_SETFD, ($f || 0) | $FD_CLOEXEC);
     select((select($hs), $| = 1)[0]);
     return $hs;
+}
+
+# One write per line, so that lines of processes sharing the spawner's pipe never interleave.
+sub say_hs {
+    my ($hs, $line) = @_;
+    syswrite($hs, $hs_tag . $line) if $hs;
 }
 
 sub join_cgroups {
@@ -348,7 +364,7 @@ sub mode_holder {
         sleep 3600 while 1;
     }
     my $st = proc_starttime($pid);
-    print $hs "ok $pid $st\n" if $hs;
+    say_hs($hs, "ok $pid $st\n");
     exit 0;
 }
 
@@ -559,13 +575,13 @@ sub mode_run {
         $failure =~ s/\n/ /g;
         write_file_atomic("$dir/exit",
             "exit_code=128\nsignal=0\nfinished_ns=" . ns_string() . "\nreason=ContainerCannotRun\nmessage=$failure\n");
-        print $hs "err $failure\n" if $hs;
+        say_hs($hs, "err $failure\n");
         exit 0;
     }
     my $started = ns_string();
     my $st      = proc_starttime($pid);
     write_file_atomic("$dir/pid", "$pid $started $st\n");
-    if ($hs) { print $hs "ok $pid $started $st\n"; close $hs }
+    if ($hs) { say_hs($hs, "ok $pid $started $st\n"); close $hs; undef $spawned_hs }
 
     my %open = (stdout => $out_r, stderr => $err_r);
     my ($status, $deadline);
@@ -606,7 +622,83 @@ sub mode_run {
     exit 0;
 }
 
-my %modes = (holder => \&mode_holder, run => \&mode_run, exec => \&mode_exec, probe => \&mode_probe);
+# Runs in a process just forked by the spawner: becomes what a fresh "perl shim <mode> <dir>" would be.
+sub spawned {
+    my ($id, $m, $d) = @_;
+    $SIG{CHLD} = 'DEFAULT';
+    $SIG{PIPE} = 'IGNORE';
+    close $wake_r;
+    close $wake_w;
+    POSIX::setsid();
+    open(my $hs, '>&', \*STDOUT) or exit 1;
+    my $f = fcntl($hs, $F_GETFD, 0);
+    fcntl($hs, $F_SETFD, ($f || 0) | $FD_CLOEXEC);
+    ($spawned_hs, $hs_tag) = ($hs, "$id ");
+    say_hs($hs, "p $$ " . proc_starttime($$) . "\n");
+    my $ok = eval {
+        open(STDIN, '<', '/dev/null') or die "stdin: $!\n";
+        my $out = $m eq 'run' ? "$d/shim.log" : '/dev/null';
+        open(STDOUT, '>>', $out) or die "open $out: $!\n";
+        open(STDERR, '>&', \*STDOUT) or die "dup stderr: $!\n";
+        $dir = $d;
+        read_conf("$dir/shim.conf");
+        if    ($m eq 'run')    { mode_run() }
+        elsif ($m eq 'holder') { mode_holder() }
+        else                   { die "spawner: unknown mode $m\n" }
+        1;
+    };
+    print STDERR $@ if !$ok && $@;
+    exit($ok ? 0 : 1);
+}
+
+sub mode_spawner {
+    require POSIX;
+    $0 = 'skiff-spawner';
+    $SIG{PIPE} = 'IGNORE';
+    $SIG{HUP}  = 'IGNORE';
+    pipe($wake_r, $wake_w) or die "pipe: $!\n";
+    my $woke = 0;
+    # Children are reaped in the loop below, never in the handler (which may run in the middle of it).
+    $SIG{CHLD} = sub { syswrite($wake_w, 'c') unless $woke++ };
+    my %kids;
+    my $buf = '';
+    while (1) {
+        $woke = 0;
+        while ((my $p = waitpid(-1, $WNOHANG)) > 0) {
+            my $id = delete $kids{$p};
+            syswrite(STDOUT, "$id x $?\n") if defined $id;
+        }
+        my $rin = '';
+        vec($rin, 0, 1) = 1;
+        vec($rin, fileno($wake_r), 1) = 1;
+        my $n = select(my $rout = $rin, undef, undef, 5.0);
+        next if $n <= 0;
+        sysread($wake_r, my $junk, 4096) if vec($rout, fileno($wake_r), 1);
+        next unless vec($rout, 0, 1);
+        my $r = sysread(STDIN, $buf, 65536, length $buf);
+        if (!defined $r) { next if $!{EINTR}; last }
+        last if $r == 0;
+        while ((my $i = index($buf, "\n")) >= 0) {
+            my $line = substr($buf, 0, $i + 1, '');
+            chop $line;
+            my ($id, $m, $d) = split /\t/, $line, 3;
+            next unless defined $d && $id =~ /^\w+$/;
+            my $pid = fork();
+            if (!defined $pid) { syswrite(STDOUT, "$id x -1\n"); next }
+            spawned($id, $m, $d) if $pid == 0;
+            $kids{$pid} = $id;
+        }
+    }
+    exit 0;
+}
+
+my %modes = (
+    holder  => \&mode_holder,
+    run     => \&mode_run,
+    exec    => \&mode_exec,
+    probe   => \&mode_probe,
+    spawner => \&mode_spawner,
+);
 my $fn = $modes{$mode} or die "usage: shim holder|run|exec|probe <dir> ...\n";
 $fn->();
 `;
