@@ -76,6 +76,8 @@ export class PodScheduler {
   lastRejected = 0;
   private readonly failedNodes: NodeInfo[] = [];
   private readonly failedStatuses: Status[] = [];
+  /** Where feasible nodes are collected; the caller gets an exact-size copy (no growth garbage per cycle). */
+  private readonly feasibleScratch: NodeInfo[] = [];
 
   constructor(
     private readonly snapshot: Snapshot,
@@ -165,15 +167,16 @@ export class PodScheduler {
   ): NodeInfo[] {
     const numAll = nodes.length;
     const numToFind = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, numAll);
-    const feasible: NodeInfo[] = [];
     this.lastRejected = 0;
     if (!fwk.hasFilterPlugins()) {
-      for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numAll]!);
-      return feasible;
+      const all: NodeInfo[] = [];
+      for (let i = 0; i < numToFind; i++) all.push(nodes[(start + i) % numAll]!);
+      return all;
     }
     const plugins = fwk.activeFilterPlugins(state);
     const failedNodes = this.failedNodes;
     const failedStatuses = this.failedStatuses;
+    const feasible = this.feasibleScratch;
     try {
       for (let i = 0; i < numAll; i++) {
         const ni = nodes[(start + i) % numAll]!;
@@ -196,11 +199,12 @@ export class PodScheduler {
           diagnosis.addPluginStatus(s);
         }
       }
+      return feasible.slice();
     } finally {
       failedNodes.length = 0;
       failedStatuses.length = 0;
+      feasible.length = 0;
     }
-    return feasible;
   }
 
   /** Weighted total scores of the feasible nodes (all 1 without Score plugins). */

@@ -30,12 +30,25 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
  * Compute resources as plain numbers: CPU in millicores, memory and storage in bytes, pods as a count,
  * and every other resource (extended, hugepages, GPU) by name in its base unit.
  */
+const NO_SCALARS: ReadonlyMap<string, number> = new Map();
+
 export class Resource {
   milliCPU = 0;
   memory = 0;
   ephemeralStorage = 0;
   allowedPodNumber = 0;
-  readonly scalar = new Map<string, number>();
+  /** Created on the first scalar resource: most pods and nodes have none, and a Resource is made per cycle. */
+  private scalars: Map<string, number> | undefined = undefined;
+
+  /** Extended and hugepages resources by name (read-only; change them through the methods). */
+  get scalar(): ReadonlyMap<string, number> {
+    return this.scalars ?? NO_SCALARS;
+  }
+
+  private addScalar(name: string, v: number): void {
+    const m = (this.scalars ??= new Map());
+    m.set(name, (m.get(name) ?? 0) + v);
+  }
 
   /** Builds a Resource from a ResourceList (`{cpu: '500m', memory: '1Gi', ...}`). */
   static fromList(list: Record<string, string | number> | undefined): Resource {
@@ -60,7 +73,7 @@ export class Resource {
         this.allowedPodNumber += value(q);
         break;
       default:
-        this.scalar.set(name, (this.scalar.get(name) ?? 0) + value(q));
+        this.addScalar(name, value(q));
     }
   }
 
@@ -69,7 +82,7 @@ export class Resource {
     this.memory += o.memory;
     this.ephemeralStorage += o.ephemeralStorage;
     this.allowedPodNumber += o.allowedPodNumber;
-    for (const [k, v] of o.scalar) this.scalar.set(k, (this.scalar.get(k) ?? 0) + v);
+    if (o.scalars) for (const [k, v] of o.scalars) this.addScalar(k, v);
   }
 
   sub(o: Resource): void {
@@ -77,7 +90,7 @@ export class Resource {
     this.memory -= o.memory;
     this.ephemeralStorage -= o.ephemeralStorage;
     this.allowedPodNumber -= o.allowedPodNumber;
-    for (const [k, v] of o.scalar) this.scalar.set(k, (this.scalar.get(k) ?? 0) - v);
+    if (o.scalars) for (const [k, v] of o.scalars) this.addScalar(k, -v);
   }
 
   /** Each field becomes the larger of the two (for init containers). */
@@ -86,7 +99,10 @@ export class Resource {
     this.memory = Math.max(this.memory, o.memory);
     this.ephemeralStorage = Math.max(this.ephemeralStorage, o.ephemeralStorage);
     this.allowedPodNumber = Math.max(this.allowedPodNumber, o.allowedPodNumber);
-    for (const [k, v] of o.scalar) this.scalar.set(k, Math.max(this.scalar.get(k) ?? 0, v));
+    if (o.scalars) {
+      const m = (this.scalars ??= new Map());
+      for (const [k, v] of o.scalars) m.set(k, Math.max(m.get(k) ?? 0, v));
+    }
   }
 
   /** The amount of a resource by name, in the unit of {@link addQuantity}. */
@@ -101,7 +117,7 @@ export class Resource {
       case RESOURCE_PODS:
         return this.allowedPodNumber;
       default:
-        return this.scalar.get(name) ?? 0;
+        return this.scalars?.get(name) ?? 0;
     }
   }
 

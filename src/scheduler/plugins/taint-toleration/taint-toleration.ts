@@ -57,8 +57,9 @@ export function countIntolerableTaintsPreferNoSchedule(
   taints: readonly { key: string; value?: string; effect: string }[] | undefined,
   tolerations: readonly Toleration[],
 ): number {
+  if (!taints) return 0;
   let n = 0;
-  for (const taint of taints ?? []) {
+  for (const taint of taints) {
     if (taint.effect !== TAINT_EFFECT_PREFER_NO_SCHEDULE) continue;
     if (!tolerationsTolerateTaint(tolerations, taint)) n++;
   }
