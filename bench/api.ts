@@ -22,6 +22,12 @@ const PODS = Number(args.get('pods') ?? 100_000);
 const CLIENTS = Number(args.get('clients') ?? 64);
 const WATCHERS = Number(args.get('watchers') ?? 1000);
 const BASELINE_ROWS = Number(args.get('baseline-rows') ?? 20_000);
+/** The API server alone by default; --control-loops adds the in-process scheduler and controllers. */
+const CONTROL_LOOPS = args.get('control-loops') === 'true';
+/** --creates-only stops after the create measurement (quick iterations). */
+const CREATES_ONLY = args.get('creates-only') === 'true';
+/** --cpu-prof=DIR writes a CPU profile of the server to DIR when it exits. */
+const CPU_PROF = args.get('cpu-prof');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
@@ -117,7 +123,16 @@ async function startSkiff(dataDir: string): Promise<{ child: ChildProcess; url: 
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist/cli/main.js'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0'],
+    [
+      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF)}`] : []),
+      join(ROOT, 'dist/cli/main.js'),
+      'server',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      '127.0.0.1:0',
+      ...(CONTROL_LOOPS ? [] : ['--controllers=', '--scheduler=false']),
+    ],
     {
       env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -261,7 +276,8 @@ async function main(): Promise<void> {
   };
   try {
     console.log(
-      `bench:api  pods=${PODS} clients=${CLIENTS} watchers=${WATCHERS}  (${new Date().toISOString()})`,
+      `bench:api  pods=${PODS} clients=${CLIENTS} watchers=${WATCHERS}` +
+        `${CONTROL_LOOPS ? ' with control loops' : ''}  (${new Date().toISOString()})`,
     );
     const base = baseline(dir);
     report('raw SQLite 2 KB writes, one txn per row', rate(base.perRow, 1));
@@ -288,6 +304,11 @@ async function main(): Promise<void> {
     );
     report('  create latency p50 / p99', `${ms(pct(lat, 50))} / ${ms(pct(lat, 99))}`);
     report('  server CPU per create', `${((cpu / createCount) * 1e6).toFixed(0)} µs`);
+    if (CREATES_ONLY) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      return;
+    }
 
     if (PODS > warm + createCount) {
       const t1 = performance.now();

@@ -60,6 +60,7 @@ import {
   type ApiResponse,
   httpRequest,
   httpResponse,
+  parseRequestTarget,
   writeError,
   writeJson,
 } from './transport.js';
@@ -236,10 +237,8 @@ export class ApiServer {
   }
 
   private serveHttp(req: IncomingMessage, res: ServerResponse): void {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
+    const url = parseRequestTarget(req.url ?? '/');
+    if (!url) {
       res.writeHead(400).end();
       return;
     }

@@ -29,8 +29,38 @@ export interface ApiResponse {
   readonly headersSent: boolean;
 }
 
+/** The parts of a request's URL the handlers use; a `URL` is one. */
+export interface RequestTarget {
+  readonly pathname: string;
+  readonly searchParams: URLSearchParams;
+}
+
+/** Path characters that `new URL` would keep as they are (no percent-encoding, no backslash). */
+const PLAIN_PATH = /^\/[\w\-.~:@!$&'()*+,;=/]*$/;
+/** Query characters that `new URL` would keep as they are. */
+const PLAIN_QUERY = /^[\w\-.~:@!$&'()*+,;=/?%]*$/;
+
+/**
+ * The path and query of a request target as `new URL(target, base)` would give them, without building a
+ * URL for the common plain `/path?query` form. Undefined when the target is not a valid URL.
+ */
+export function parseRequestTarget(target: string): RequestTarget | undefined {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? '' : target.slice(q + 1);
+  // Dot segments ("/./", "/../") are resolved by URL, so they take the slow path.
+  if (PLAIN_PATH.test(path) && !path.includes('/.') && PLAIN_QUERY.test(query)) {
+    return { pathname: path, searchParams: new URLSearchParams(query) };
+  }
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adapts a node http request; `res` (its response) tells when the client leaves before the reply is done. */
-export function httpRequest(req: IncomingMessage, url: URL, res?: ServerResponse): ApiRequest {
+export function httpRequest(req: IncomingMessage, url: RequestTarget, res?: ServerResponse): ApiRequest {
   // Created on first use: most requests never look at it. Listeners go on the request and response, not the
   // keep-alive socket, so requests on one connection don't pile up listeners.
   let controller: AbortController | undefined;
@@ -88,7 +118,7 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     req.on('error', (err) => {
       if (!failed) reject(err);
@@ -127,7 +157,12 @@ export function writeJson(
   extraHeaders?: Record<string, string>,
 ): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', ...extraHeaders });
+  // With the length known, node sends the body as is instead of in chunked encoding.
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...extraHeaders,
+  });
   res.end(text);
 }
 

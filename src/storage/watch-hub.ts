@@ -55,9 +55,7 @@ export class WatchHub {
   publish(events: readonly WatchEvent[], lastRevision: Revision): void {
     for (const w of this.watchers) {
       if (!w.live || w.done || lastRevision <= w.delivered) continue;
-      const matched = events.filter(
-        (e) => eventRevision(e) > w.delivered && eventKey(e).startsWith(w.prefix),
-      );
+      const matched = matching(events, w.prefix, w.delivered);
       w.delivered = lastRevision;
       if (matched.length > 0) this.call(w, () => w.listener.onEvents(matched));
       // Progress up to the batch's end even when this watcher's last event came earlier in the batch:
@@ -133,4 +131,15 @@ export class WatchHub {
 
 function eventKey(e: WatchEvent): string {
   return e.type === 'put' ? e.kv.key : e.key;
+}
+
+const NONE: readonly WatchEvent[] = [];
+
+/** The events after `after` under `prefix`; allocates only when some event matches. */
+function matching(events: readonly WatchEvent[], prefix: string, after: Revision): readonly WatchEvent[] {
+  let out: WatchEvent[] | undefined;
+  for (const e of events) {
+    if (eventRevision(e) > after && eventKey(e).startsWith(prefix)) (out ??= []).push(e);
+  }
+  return out ?? NONE;
 }

@@ -18,9 +18,6 @@ interface Frame {
   pendingKey: string | undefined;
 }
 
-/** A JSON string token followed by a colon: exactly an object key (string values are followed by , ] or }). */
-const KEY_TOKEN = /"(?:[^"\\]|\\.)*"\s*:/g;
-
 function countKeys(v: unknown): number {
   if (typeof v !== 'object' || v === null) return 0;
   let n = 0;
@@ -38,10 +35,38 @@ function countKeys(v: unknown): number {
  * A cheap check before {@link findDuplicateFields} names them.
  */
 export function hasDuplicateFields(jsonText: string, parsed: unknown): boolean {
+  return countKeyTokens(jsonText) !== countKeys(parsed);
+}
+
+/**
+ * Counts string tokens followed (after optional whitespace) by a colon: exactly the object keys of valid
+ * JSON, since string values are followed by `,`, `]` or `}`. A plain character scan, without allocation.
+ */
+function countKeyTokens(text: string): number {
+  const n = text.length;
   let tokens = 0;
-  KEY_TOKEN.lastIndex = 0;
-  while (KEY_TOKEN.exec(jsonText) !== null) tokens++;
-  return tokens !== countKeys(parsed);
+  let i = 0;
+  while (i < n) {
+    if (text.charCodeAt(i) !== 0x22) {
+      i++;
+      continue;
+    }
+    // Inside a string: skip to its closing quote, stepping over escapes.
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      i += c === 0x5c ? 2 : 1;
+    }
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      i++;
+    }
+    if (i < n && text.charCodeAt(i) === 0x3a) tokens++;
+  }
+  return tokens;
 }
 
 /**

@@ -175,10 +175,11 @@ function walk(ctx: Ctx, v: unknown, schema: Schema, at: Place, isRoot = false): 
       if (!Array.isArray(v)) return typeError(ctx, v, schema, at);
       if (s.items) {
         const items = s.items;
-        v.forEach((item, i) => {
+        for (let i = 0; i < v.length; i++) {
+          const item: unknown = v[i];
           if (item === null && ctx.prune) v[i] = zeroValue(items);
           else walk(ctx, item, items, { parent: at, seg: String(i), kind: 'index', struct: at.struct });
-        });
+        }
       }
       return;
     case 'string':
@@ -233,7 +234,9 @@ function walkObject(
   const obj = v as Record<string, unknown>;
   if (s.properties) {
     const struct = name ? shortName(name) : at.struct;
-    for (const [key, value] of Object.entries(obj)) {
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      const value = obj[key];
       const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
       if (prop && value === null && ctx.prune) delete obj[key];
       else if (prop) walk(ctx, value, prop, child(at, key, struct));
@@ -247,7 +250,9 @@ function walkObject(
   }
   const addl = s.additionalProperties;
   if (addl && typeof addl === 'object') {
-    for (const [key, value] of Object.entries(obj)) {
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      const value = obj[key];
       if (value === null && ctx.prune) {
         obj[key] = zeroValue(addl);
         continue;

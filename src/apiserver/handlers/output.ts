@@ -30,7 +30,12 @@ function send(
   body: string,
   headers: Record<string, string>,
 ): void {
-  res.writeHead(status, { 'Content-Type': contentTypeOf(form), ...headers });
+  // With the length known, node sends the body as is instead of in chunked encoding.
+  res.writeHead(status, {
+    'Content-Type': contentTypeOf(form),
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
