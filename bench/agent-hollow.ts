@@ -9,7 +9,7 @@
  * Flags (each also spelled with a `hollow-` prefix, which wins; use that form through bench/agent.ts, whose
  * own --pods means something else): --only=heartbeat|pods, --nodes=10000, --window=30, --pod-nodes=1000,
  * --pods=100000, --clients=32, --mode=process|inprocess|both, --control-plane=full|bare (bare: the server
- * without controllers and scheduler).
+ * without controllers and scheduler), --profile=DIR (the server and agent write V8 CPU profiles there).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,7 +31,11 @@ export interface HollowBenchOptions {
   modes: Array<'process' | 'inprocess'>;
   /** `bare`: the server without controllers and scheduler (pods are bound by the bench itself). */
   controlPlane: 'full' | 'bare';
+  /** Directory where the server and agent processes write `--cpu-prof` profiles. */
+  profileDir?: string;
 }
+
+let profileArgs: string[] = [];
 
 /** A child process's CPU time (s) and memory (MiB) from /proc. */
 interface ProcSample {
@@ -71,7 +75,7 @@ function startChild(
   ready: RegExp,
   timeoutMs: number,
 ): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(process.execPath, [...profileArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -378,8 +382,12 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
       }),
     );
     const createdMs = performance.now() - t0;
-    const timeout = sleep(Math.max(120_000, createdMs * 3)).then(() => 'timeout');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>(
+      (r) => (timer = setTimeout(() => r('timeout'), Math.max(120_000, createdMs * 3))),
+    );
     const outcome = await Promise.race([done.then(() => 'done'), timeout]);
+    clearTimeout(timer);
     clearInterval(sampler);
     const b = sample(pid);
     const sb = sample(server.proc.pid!);
@@ -414,6 +422,7 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
 
 /** Runs the selected parts and returns Markdown table rows. */
 export async function runHollowBench(o: HollowBenchOptions): Promise<string[]> {
+  profileArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const rows = ['| measure | result | target | |', '|---|---|---|---|'];
   if (o.only !== 'pods') rows.push(...(await heartbeat(o)));
   if (o.only !== 'heartbeat') for (const mode of o.modes) rows.push(...(await podsRun(o, mode)));
@@ -430,6 +439,7 @@ export function hollowBenchOptions(argv: string[]): HollowBenchOptions {
   const get = (k: string): string | undefined => args.get(`hollow-${k}`) ?? args.get(k);
   const mode = get('mode') ?? 'process';
   const only = get('only');
+  const profileDir = get('profile');
   return {
     ...(only === 'heartbeat' || only === 'pods' ? { only } : {}),
     nodes: Number(get('nodes') ?? 10_000),
@@ -439,6 +449,7 @@ export function hollowBenchOptions(argv: string[]): HollowBenchOptions {
     clients: Number(get('clients') ?? 32),
     modes: mode === 'both' ? ['process', 'inprocess'] : mode === 'inprocess' ? ['inprocess'] : ['process'],
     controlPlane: get('control-plane') === 'bare' ? 'bare' : 'full',
+    ...(profileDir ? { profileDir } : {}),
   };
 }
 

@@ -120,6 +120,23 @@ describe('HollowPool against an API server', () => {
     ]);
   });
 
+  it('spreads node status reports over the report interval', async () => {
+    const perWindow: number[] = [];
+    for (let w = 0; w < 6; w++) {
+      const before = pool.stats().nodeStatusWrites;
+      for (let i = 0; i < 10; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      perWindow.push(pool.stats().nodeStatusWrites - before);
+    }
+    // Node 0 (phase 0) is due at exactly 60 s, checked in its slot a tick later.
+    const total = perWindow.reduce((a, b) => a + b, 0);
+    assert.ok(total >= 9 && total <= 10, `reports per 10 s: ${perWindow.join(' ')}`);
+    assert.ok(Math.max(...perWindow) <= 3, `reports per 10 s: ${perWindow.join(' ')}`);
+  });
+
   it('renews leases spread over the interval: one slot per tick', async () => {
     await until('initial leases', async () => pool.stats().leaseRenewals >= 10);
     const before = pool.stats().leaseRenewals;
