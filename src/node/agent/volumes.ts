@@ -4,19 +4,24 @@
  * projected (with a placeholder service account token) through an atomic writer (`..data` symlink swap, so
  * updates appear at once), hostPath passed through with its type checks. Other kinds fail with a message.
  */
-import { closeSync, constants as fsc, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import {
-  chmod,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+  chmodSync,
+  closeSync,
+  constants as fsc,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import type * as api from '../../api/openapi/generated/types.js';
 import type { Pod } from '../../client/resources.js';
@@ -82,32 +87,32 @@ function pluginDir(ctx: VolumeContext, plugin: string, name: string): string {
 async function setUpVolume(ctx: VolumeContext, v: api.Volume): Promise<VolumePath> {
   if (v.emptyDir) {
     const dir = pluginDir(ctx, 'empty-dir', v.name);
-    await mkdir(dir, { recursive: true, mode: 0o777 });
-    await chmod(dir, 0o777);
+    mkdirSync(dir, { recursive: true, mode: 0o777 });
+    chmodSync(dir, 0o777);
     return { path: dir, readOnly: false };
   }
   if (v.hostPath) return { path: hostPath(v.hostPath), readOnly: false };
   if (v.configMap) {
     const dir = pluginDir(ctx, 'configmap', v.name);
     const files = await configMapPayload(ctx, v.configMap, v.configMap.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files ?? new Map());
+    writeAtomic(dir, files ?? new Map());
     return { path: dir, readOnly: true };
   }
   if (v.secret) {
     const dir = pluginDir(ctx, 'secret', v.name);
     const files = await secretPayload(ctx, v.secret, v.secret.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files ?? new Map());
+    writeAtomic(dir, files ?? new Map());
     return { path: dir, readOnly: true };
   }
   if (v.downwardAPI) {
     const dir = pluginDir(ctx, 'downward-api', v.name);
     const files = downwardPayload(ctx, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE);
-    await writeAtomic(dir, files);
+    writeAtomic(dir, files);
     return { path: dir, readOnly: true };
   }
   if (v.projected) {
     const dir = pluginDir(ctx, 'projected', v.name);
-    await writeAtomic(dir, await projectedPayload(ctx, v.projected));
+    writeAtomic(dir, await projectedPayload(ctx, v.projected));
     return { path: dir, readOnly: true };
   }
   if (v.persistentVolumeClaim) {
@@ -294,35 +299,34 @@ function statOrUndefined(p: string): Stats | undefined {
   }
 }
 
-async function readlinkOrUndefined(p: string): Promise<string | undefined> {
+function readlinkOrUndefined(p: string): string | undefined {
   try {
-    return await readlink(p);
+    return readlinkSync(p);
   } catch {
     return undefined;
   }
 }
 
-async function currentPayloadMatches(dir: string, files: Payload): Promise<boolean> {
+function currentPayloadMatches(dir: string, files: Payload): boolean {
   let entries: string[];
   try {
-    entries = (await readdir(dir)).filter((e) => !e.startsWith('..'));
+    entries = readdirSync(dir).filter((e) => !e.startsWith('..'));
   } catch {
     return false;
   }
   const tops = new Set([...files.keys()].map((p) => checkRelativePath(p).split(sep)[0]!));
   if (entries.length !== tops.size || entries.some((e) => !tops.has(e))) return false;
-  const same = await Promise.all(
-    [...files].map(async ([p, f]) => {
-      try {
-        const full = join(dir, '..data', p);
-        const [data, st] = await Promise.all([readFile(full), stat(full)]);
-        return data.equals(f.data) && (st.mode & 0o7777) === f.mode;
-      } catch {
-        return false;
-      }
-    }),
-  );
-  return same.every(Boolean);
+  for (const [p, f] of files) {
+    try {
+      const full = join(dir, '..data', p);
+      const data = readFileSync(full);
+      const st = statSync(full);
+      if (!data.equals(f.data) || (st.mode & 0o7777) !== f.mode) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 let tsSeq = 0;
@@ -330,48 +334,42 @@ let tsSeq = 0;
 /**
  * Upstream's AtomicWriter: the payload goes into a fresh `..<timestamp>` directory, `..data` is switched to
  * it with one rename, and each top-level entry is a symlink through `..data`. Unchanged payloads are left as
- * they are. Asynchronous, with independent files written concurrently: a burst of pod starts must not hold
- * the agent's event loop (which also reads the containers' start reports).
+ * they are. Synchronous: a handful of small files, cheaper than a chain of thread-pool round trips while the
+ * agent is busy starting processes.
  */
-export async function writeAtomic(dir: string, files: Payload): Promise<void> {
-  const rels = [...files].map(([p, f]) => [checkRelativePath(p), f] as const);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  if (await currentPayloadMatches(dir, files)) return;
+export function writeAtomic(dir: string, files: Payload): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (currentPayloadMatches(dir, files)) return;
   const stamp = new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_').replace('Z', '');
   const tsName = `..${stamp}.${process.pid}.${tsSeq++}`;
   const tsDir = join(dir, tsName);
-  await mkdir(tsDir, { mode: 0o755 });
+  mkdirSync(tsDir, { mode: 0o755 });
   const tops = new Set<string>();
-  const subdirs = new Set<string>();
-  for (const [rel] of rels) {
+  for (const [p, f] of files) {
+    const rel = checkRelativePath(p);
     tops.add(rel.split(sep)[0]!);
-    if (dirname(rel) !== '.') subdirs.add(dirname(rel));
+    const full = join(tsDir, rel);
+    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+    writeFileSync(full, f.data, { mode: f.mode });
+    chmodSync(full, f.mode);
   }
-  for (const d of subdirs) await mkdir(join(tsDir, d), { recursive: true, mode: 0o755 });
-  await Promise.all(
-    rels.map(async ([rel, f]) => {
-      const full = join(tsDir, rel);
-      await writeFile(full, f.data, { mode: f.mode });
-      await chmod(full, f.mode);
-    }),
-  );
-  const oldTarget = await readlinkOrUndefined(join(dir, '..data'));
+  const oldTarget = readlinkOrUndefined(join(dir, '..data'));
   const tmpLink = join(dir, '..data_tmp');
-  await rm(tmpLink, { force: true });
-  await symlink(tsName, tmpLink);
-  await rename(tmpLink, join(dir, '..data'));
+  rmSync(tmpLink, { force: true });
+  symlinkSync(tsName, tmpLink);
+  renameSync(tmpLink, join(dir, '..data'));
   for (const top of tops) {
     const link = join(dir, top);
     const target = join('..data', top);
-    if ((await readlinkOrUndefined(link)) === target) continue;
-    await rm(link, { force: true, recursive: true });
-    await symlink(target, link);
+    if (readlinkOrUndefined(link) === target) continue;
+    rmSync(link, { force: true, recursive: true });
+    symlinkSync(target, link);
   }
-  for (const e of await readdir(dir)) {
+  for (const e of readdirSync(dir)) {
     if (e.startsWith('..') || tops.has(e)) continue;
-    await rm(join(dir, e), { force: true, recursive: true });
+    rmSync(join(dir, e), { force: true, recursive: true });
   }
-  if (oldTarget && oldTarget !== tsName) await rm(join(dir, oldTarget), { recursive: true, force: true });
+  if (oldTarget && oldTarget !== tsName) rmSync(join(dir, oldTarget), { recursive: true, force: true });
 }
 
 /** Removes the pod's materialized volumes (hostPath targets are never touched). */

@@ -409,6 +409,18 @@ export function nextGeneration(): number {
  * A node and the pods assigned to it (bound or assumed), with what they request. Mutated only by the
  * scheduler cache; scheduling cycles read snapshot copies.
  */
+/** Where `pod` is in `list`: by uid, or by namespace/name when it has none. */
+function indexOfPod(list: readonly PodInfo[], pod: Pod): number {
+  const uid = pod.metadata.uid;
+  if (uid) {
+    for (let i = 0; i < list.length; i++) if (list[i]!.pod.metadata.uid === uid) return i;
+    return -1;
+  }
+  const key = podKey(pod);
+  for (let i = 0; i < list.length; i++) if (list[i]!.key === key) return i;
+  return -1;
+}
+
 export class NodeInfo {
   node: Node | undefined;
   pods: PodInfo[] = [];
@@ -461,15 +473,13 @@ export class NodeInfo {
 
   /** Removes a pod by uid (or key when it has no uid); returns whether it was there. */
   removePod(pod: Pod): boolean {
-    const match = (p: PodInfo): boolean =>
-      pod.metadata.uid ? p.pod.metadata.uid === pod.metadata.uid : p.key === podKey(pod);
-    const i = this.pods.findIndex(match);
+    const i = indexOfPod(this.pods, pod);
     if (i < 0) return false;
     const pi = this.pods[i]!;
     this.pods.splice(i, 1);
-    const j = this.podsWithAffinity.findIndex(match);
+    const j = indexOfPod(this.podsWithAffinity, pod);
     if (j >= 0) this.podsWithAffinity.splice(j, 1);
-    const k = this.podsWithRequiredAntiAffinity.findIndex(match);
+    const k = indexOfPod(this.podsWithRequiredAntiAffinity, pod);
     if (k >= 0) this.podsWithRequiredAntiAffinity.splice(k, 1);
     this.requested.sub(pi.requests);
     this.nonZeroRequested.sub(pi.nonZeroRequests);

@@ -1,13 +1,20 @@
 /** @module A binary heap keyed by a string, with O(log n) update and delete by key (upstream's queue heap). */
 
+/** An item with its key and its current place in the heap array (kept in step as it moves). */
+interface Slot<T> {
+  item: T;
+  readonly key: string;
+  pos: number;
+}
+
 /**
  * Items are ordered by `less` (the smallest pops first) and addressed by `keyOf`. Adding an item whose key
  * is present replaces it in place. `less` must not change its answer for items already in the heap unless
  * they are re-added.
  */
 export class KeyedHeap<T> {
-  private readonly items: T[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly slots: Slot<T>[] = [];
+  private readonly index = new Map<string, Slot<T>>();
 
   constructor(
     private readonly keyOf: (item: T) => string,
@@ -15,7 +22,7 @@ export class KeyedHeap<T> {
   ) {}
 
   get size(): number {
-    return this.items.length;
+    return this.slots.length;
   }
 
   has(key: string): boolean {
@@ -23,97 +30,97 @@ export class KeyedHeap<T> {
   }
 
   get(key: string): T | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.items[i];
+    return this.index.get(key)?.item;
   }
 
   /** Adds the item, or replaces the one with the same key and restores the order. */
   addOrUpdate(item: T): void {
     const key = this.keyOf(item);
-    const i = this.index.get(key);
-    if (i !== undefined) {
-      this.items[i] = item;
-      if (!this.up(i)) this.down(i);
+    const slot = this.index.get(key);
+    if (slot !== undefined) {
+      slot.item = item;
+      if (!this.up(slot.pos)) this.down(slot.pos);
       return;
     }
-    this.items.push(item);
-    this.index.set(key, this.items.length - 1);
-    this.up(this.items.length - 1);
+    const added: Slot<T> = { item, key, pos: this.slots.length };
+    this.slots.push(added);
+    this.index.set(key, added);
+    this.up(added.pos);
   }
 
   /** The smallest item, without removing it. */
   peek(): T | undefined {
-    return this.items[0];
+    return this.slots[0]?.item;
   }
 
   pop(): T | undefined {
-    if (this.items.length === 0) return undefined;
+    if (this.slots.length === 0) return undefined;
     return this.removeAt(0);
   }
 
   delete(key: string): T | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.removeAt(i);
+    const slot = this.index.get(key);
+    return slot === undefined ? undefined : this.removeAt(slot.pos);
   }
 
   /** The items in heap (not sorted) order. */
-  list(): readonly T[] {
-    return this.items;
+  list(): T[] {
+    return this.slots.map((s) => s.item);
   }
 
   private removeAt(i: number): T {
-    const items = this.items;
-    const out = items[i]!;
-    this.index.delete(this.keyOf(out));
-    const last = items.pop()!;
-    if (i < items.length) {
-      items[i] = last;
-      this.index.set(this.keyOf(last), i);
+    const slots = this.slots;
+    const out = slots[i]!;
+    this.index.delete(out.key);
+    const last = slots.pop()!;
+    if (i < slots.length) {
+      slots[i] = last;
+      last.pos = i;
       if (!this.up(i)) this.down(i);
     }
-    return out;
+    return out.item;
   }
 
-  /** Moves item i toward the root; returns whether it moved. */
+  /** Moves the slot at i toward the root; returns whether it moved. */
   private up(i: number): boolean {
-    const items = this.items;
-    const item = items[i]!;
+    const slots = this.slots;
+    const slot = slots[i]!;
     const start = i;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = items[parent]!;
-      if (!this.less(item, p)) break;
-      items[i] = p;
-      this.index.set(this.keyOf(p), i);
+      const p = slots[parent]!;
+      if (!this.less(slot.item, p.item)) break;
+      slots[i] = p;
+      p.pos = i;
       i = parent;
     }
     if (i !== start) {
-      items[i] = item;
-      this.index.set(this.keyOf(item), i);
+      slots[i] = slot;
+      slot.pos = i;
     }
     return i !== start;
   }
 
   private down(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    const item = items[i]!;
+    const slots = this.slots;
+    const n = slots.length;
+    const slot = slots[i]!;
     const start = i;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && this.less(items[r]!, items[l]!)) c = r;
-      const child = items[c]!;
-      if (!this.less(child, item)) break;
-      items[i] = child;
-      this.index.set(this.keyOf(child), i);
+      if (r < n && this.less(slots[r]!.item, slots[l]!.item)) c = r;
+      const child = slots[c]!;
+      if (!this.less(child.item, slot.item)) break;
+      slots[i] = child;
+      child.pos = i;
       i = c;
     }
     if (i !== start) {
-      items[i] = item;
-      this.index.set(this.keyOf(item), i);
+      slots[i] = slot;
+      slot.pos = i;
     }
   }
 }
