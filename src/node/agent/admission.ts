@@ -19,6 +19,18 @@ function insufficient(name: string, requested: number, used: number, capacity: n
   };
 }
 
+/** Requests by pod object (an updated pod is a new object): admitting n pods one by one stays O(n) each. */
+const requestsCache = new WeakMap<Pod, ReturnType<typeof podRequests>>();
+
+function cachedRequests(pod: Pod): ReturnType<typeof podRequests> {
+  let r = requestsCache.get(pod);
+  if (!r) {
+    r = podRequests(pod);
+    requestsCache.set(pod, r);
+  }
+  return r;
+}
+
 /**
  * Whether `pod` fits next to `admitted` (the pods already running or admitted on the node) within
  * `allocatable` (the node's status.allocatable). The first failure wins, in upstream's order: pods, cpu,
@@ -31,7 +43,7 @@ export function admitPod(
 ): AdmitResult {
   const alloc = Resource.fromList(allocatable);
   const used = new Resource();
-  for (const p of admitted) used.add(podRequests(p));
+  for (const p of admitted) used.add(cachedRequests(p));
   const req = podRequests(pod);
   if (admitted.length + 1 > alloc.allowedPodNumber) {
     return insufficient('pods', 1, admitted.length, alloc.allowedPodNumber);

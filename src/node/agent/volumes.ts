@@ -338,8 +338,9 @@ let tsSeq = 0;
  * agent is busy starting processes.
  */
 export function writeAtomic(dir: string, files: Payload): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (currentPayloadMatches(dir, files)) return;
+  // A directory just created has nothing to compare, replace or clean up.
+  const fresh = mkdirSync(dir, { recursive: true, mode: 0o755 }) !== undefined;
+  if (!fresh && currentPayloadMatches(dir, files)) return;
   const stamp = new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_').replace('Z', '');
   const tsName = `..${stamp}.${process.pid}.${tsSeq++}`;
   const tsDir = join(dir, tsName);
@@ -349,9 +350,14 @@ export function writeAtomic(dir: string, files: Payload): void {
     const rel = checkRelativePath(p);
     tops.add(rel.split(sep)[0]!);
     const full = join(tsDir, rel);
-    mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
+    if (dirname(rel) !== '.') mkdirSync(dirname(full), { recursive: true, mode: 0o755 });
     writeFileSync(full, f.data, { mode: f.mode });
     chmodSync(full, f.mode);
+  }
+  if (fresh) {
+    symlinkSync(tsName, join(dir, '..data'));
+    for (const top of tops) symlinkSync(join('..data', top), join(dir, top));
+    return;
   }
   const oldTarget = readlinkOrUndefined(join(dir, '..data'));
   const tmpLink = join(dir, '..data_tmp');

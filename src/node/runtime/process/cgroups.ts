@@ -4,7 +4,6 @@
  * limits, counts OOM kills, and kills and removes what is left.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -226,18 +225,6 @@ export function createContainerCgroups(
   const { dirs, files } = containerCgroupPlan(setup, id, limits);
   for (const d of dirs) mkdirSync(d, { recursive: true });
   for (const [path, content] of files) writeFileSync(path, content);
-  return dirs;
-}
-
-/** {@link createContainerCgroups} without blocking the event loop (the files are written in order). */
-export async function createContainerCgroupsAsync(
-  setup: CgroupSetup,
-  id: string,
-  limits: { milliCPU?: number; memoryBytes?: number } | undefined,
-): Promise<string[]> {
-  const { dirs, files } = containerCgroupPlan(setup, id, limits);
-  await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
-  for (const [path, content] of files) await writeFile(path, content);
   return dirs;
 }
 

@@ -6,7 +6,7 @@
  * what an earlier one started.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   accessSync,
   constants as fsConstants,
@@ -36,7 +36,7 @@ import type {
 } from '../interface.js';
 import {
   containerCgroupDirs,
-  createContainerCgroupsAsync,
+  createContainerCgroups,
   readOomKills,
   removeCgroups,
   setupCgroups,
@@ -46,7 +46,7 @@ import {
 import { readCriLog } from './cri-log.js';
 import { isProcessAlive } from './proc.js';
 import { SHIM_SCRIPT } from './shim-script.js';
-import { ShimSpawner, type SpawnedShim } from './spawner.js';
+import { ShimSpawner, type SetupEntry, type SpawnedShim } from './spawner.js';
 
 /** The kubelet's defaults for containerLogMaxSize and containerLogMaxFiles. */
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -195,16 +195,16 @@ function findOnPath(cmd: string): string | undefined {
   return undefined;
 }
 
+/** 32 hex digits (randomUUID draws from a cached entropy pool; randomBytes makes a system call each time). */
+function newId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
 function defaultHostIP(): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
-}
-
-function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1));
-  renameSync(path + '.tmp', path);
 }
 
 async function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
@@ -318,8 +318,8 @@ export class ProcessRuntime implements Runtime {
   /** Shims started by this instance's spawner, whose exit it reports (the others are polled). */
   private readonly children = new Map<string, SpawnedShim>();
   private spawner: ShimSpawner | undefined;
-  /** state.json writes in flight, by container id (`again`: write once more when done). */
-  private readonly persisting = new Map<string, { done: Promise<void>; again: boolean }>();
+  /** State files (state.json, sandbox.json) written in the background, by path (`again`: once more). */
+  private readonly stateWrites = new Map<string, { done: Promise<void>; again: boolean }>();
   private readonly waiters = new Map<string, Array<() => void>>();
   private readonly listeners: Array<(status: ContainerStatus) => void> = [];
   private readonly sandboxOps = new Map<string, Promise<SandboxInfo>>();
@@ -369,9 +369,8 @@ export class ProcessRuntime implements Runtime {
     }
     const caps = await this.capabilities();
     const dir = join(this.sandboxesDir, config.podUid);
-    await Promise.all([mkdir(config.podDir, { recursive: true }), mkdir(dir, { recursive: true })]);
     const rec: SandboxRecord = {
-      id: randomBytes(16).toString('hex'),
+      id: newId(),
       podUid: config.podUid,
       namespace: config.namespace,
       name: config.name,
@@ -388,8 +387,13 @@ export class ProcessRuntime implements Runtime {
       const sys = SYSCALLS[process.arch];
       const conf = [`name=${confValue(`${config.namespace}/${config.name}`, 'pod name')}`];
       if (sys) conf.push(`sys_unshare=${sys.unshare}`, `sys_setns=${sys.setns}`, `sys_mount=${sys.mount}`);
-      await writeFile(join(dir, 'shim.conf'), conf.join('\n') + '\n');
-      const shim = this.shimSpawner(caps.perl).spawn('holder', dir);
+      // sandbox.json is written without the holder's pid: the holder writes that in its `holder` file.
+      const shim = this.shimSpawner(caps.perl).spawn('holder', dir, [
+        { dir: config.podDir },
+        { dir },
+        { file: join(dir, 'shim.conf'), data: conf.join('\n') + '\n' },
+        { file: join(dir, 'sandbox.json'), data: JSON.stringify(rec, null, 1) },
+      ]);
       const hs = await awaitHandshake(shim, this.opts.startTimeoutMs ?? 30_000).catch((e: Error) => {
         if (shim.pid !== undefined) killGroup(shim.pid, 'SIGKILL');
         return e.message;
@@ -398,9 +402,11 @@ export class ProcessRuntime implements Runtime {
       if (!m) throw new Error(`could not create the pod's namespaces: ${hs || 'the holder exited'}`);
       rec.holderPid = Number(m[1]);
       rec.holderStart = Number(m[2]);
+    } else {
+      await Promise.all([mkdir(config.podDir, { recursive: true }), mkdir(dir, { recursive: true })]);
+      this.writeStateSoon(join(dir, 'sandbox.json'), rec);
     }
     this.sandboxes.set(rec.podUid, rec);
-    await writeJsonAtomicAsync(join(dir, 'sandbox.json'), rec);
     if (existing) this.log.info({ podUid: rec.podUid }, 'recreated the pod sandbox (its holder had exited)');
     return this.sandboxInfo(rec);
   }
@@ -423,7 +429,8 @@ export class ProcessRuntime implements Runtime {
     if (sb && sb.holderPid !== undefined) {
       delete sb.holderPid;
       delete sb.holderStart;
-      writeJsonAtomic(join(this.sandboxesDir, podUid, 'sandbox.json'), sb);
+      this.unlinkQuiet(join(this.sandboxesDir, podUid, 'holder'));
+      this.writeStateSoon(join(this.sandboxesDir, podUid, 'sandbox.json'), sb);
     }
   }
 
@@ -432,7 +439,9 @@ export class ProcessRuntime implements Runtime {
     await this.stopPodSandbox(podUid);
     for (const c of this.listRecords(podUid)) await this.removeContainerRecord(c, false);
     const dir = join(this.sandboxesDir, podUid);
-    for (const f of ['sandbox.json', 'sandbox.json.tmp', 'shim.conf']) this.unlinkQuiet(join(dir, f));
+    await this.stateWrites.get(join(dir, 'sandbox.json'))?.done;
+    for (const f of ['sandbox.json', 'sandbox.json.tmp', 'shim.conf', 'holder', 'holder.tmp'])
+      this.unlinkQuiet(join(dir, f));
     this.rmdirQuiet(dir);
     this.sandboxes.delete(podUid);
   }
@@ -456,7 +465,7 @@ export class ProcessRuntime implements Runtime {
     const caps = await this.capabilities();
     if (!caps.perl) throw new Error('the process runtime needs perl (its container shim); none was found');
 
-    const id = randomBytes(16).toString('hex');
+    const id = newId();
     const dir = join(this.containersDir, id);
     const logPath = join(sb.podDir, 'logs', config.name, `${Math.max(0, Math.floor(config.attempt))}.log`);
     const env: Record<string, string> = { ...config.env };
@@ -501,22 +510,24 @@ export class ProcessRuntime implements Runtime {
       }
     }
 
-    const argvFile = nulJoin(config.argv, 'command and args');
-    const envFile = nulJoin(
-      Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      'environment',
+    // The shim's forked process creates these before it starts (see ShimSpawner.spawn).
+    const setup: SetupEntry[] = [{ dir }];
+    if (sb.isolated) setup.push({ dir: join(dir, 'rootfs') }, { dir: join(dir, 'scratch') });
+    setup.push(
+      { dir: dirname(logPath) },
+      { file: join(dir, 'argv'), data: nulJoin(config.argv, 'command and args') },
+      {
+        file: join(dir, 'env'),
+        data: nulJoin(
+          Object.entries(env).map(([k, v]) => `${k}=${v}`),
+          'environment',
+        ),
+      },
     );
-    await mkdir(dir);
-    await Promise.all([
-      ...(sb.isolated ? [mkdir(join(dir, 'rootfs')), mkdir(join(dir, 'scratch'))] : []),
-      mkdir(dirname(logPath), { recursive: true }),
-      writeFile(join(dir, 'argv'), argvFile),
-      writeFile(join(dir, 'env'), envFile),
-    ]);
     let cgroups: string[] = [];
     if (caps.cgroups.cpu || caps.cgroups.memory) {
       try {
-        cgroups = await createContainerCgroupsAsync(caps.cgroups, id, config.limits);
+        cgroups = createContainerCgroups(caps.cgroups, id, config.limits);
       } catch (e) {
         this.warnCgroupsOnce(
           `could not create cgroups for container ${config.name}: ${(e as Error).message}`,
@@ -527,8 +538,7 @@ export class ProcessRuntime implements Runtime {
       this.warnCgroupsOnce(caps.cgroups.note ?? 'cgroups are disabled; container limits are not enforced');
     }
     for (const cg of cgroups) conf.push(`cgroup=${confValue(cg, 'cgroup path')}`);
-    await writeFile(join(dir, 'shim.conf'), conf.join('\n') + '\n');
-    this.assertOpen();
+    setup.push({ file: join(dir, 'shim.conf'), data: conf.join('\n') + '\n' });
 
     const rec: ContainerRecord = {
       id,
@@ -545,9 +555,9 @@ export class ProcessRuntime implements Runtime {
       cgroups,
     };
     this.containers.set(id, rec);
-    this.persist(rec);
+    setup.push({ file: join(dir, 'state.json'), data: JSON.stringify(rec, null, 1) });
 
-    const child = this.shimSpawner(caps.perl).spawn('run', dir);
+    const child = this.shimSpawner(caps.perl).spawn('run', dir, setup);
     this.children.set(id, child);
     child.onEnd((lost) => {
       if (this.children.get(id) === child) this.children.delete(id);
@@ -589,7 +599,7 @@ export class ProcessRuntime implements Runtime {
     rec.startedAt = nsToDate(BigInt(ok[2] ?? '0')).toISOString();
     rec.pidStart = Number(ok[3]) || undefined;
     rec.state = 'running';
-    this.persist(rec);
+    // state.json keeps saying `created` until the container exits: the shim's pid file says it started.
     // The shim may have exited already (a short-lived command); its exit event was ignored while starting.
     if (child.exited) this.refresh(rec, true);
     else if (!this.children.has(id)) this.ensurePolling();
@@ -718,7 +728,7 @@ export class ProcessRuntime implements Runtime {
     this.closed = true;
     this.spawner?.close();
     this.spawner = undefined;
-    await Promise.all([...this.persisting.values()].map((p) => p.done));
+    await Promise.all([...this.stateWrites.values()].map((p) => p.done));
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     for (const wake of [...this.waiters.values()].flat()) wake();
@@ -822,7 +832,15 @@ export class ProcessRuntime implements Runtime {
   private load(): void {
     for (const uid of this.readdirQuiet(this.sandboxesDir)) {
       const rec = readJson<SandboxRecord>(join(this.sandboxesDir, uid, 'sandbox.json'));
-      if (rec && rec.podUid === uid) this.sandboxes.set(uid, rec);
+      if (!rec || rec.podUid !== uid) continue;
+      if (rec.isolated && rec.holderPid === undefined) {
+        const [pid, start] = (readTextQuiet(join(this.sandboxesDir, uid, 'holder')) ?? '').trim().split(' ');
+        if (pid && start) {
+          rec.holderPid = Number(pid);
+          rec.holderStart = Number(start);
+        }
+      }
+      this.sandboxes.set(uid, rec);
     }
     for (const id of this.readdirQuiet(this.containersDir)) {
       const dir = join(this.containersDir, id);
@@ -830,12 +848,15 @@ export class ProcessRuntime implements Runtime {
       if (!rec || rec.id !== id) continue;
       this.containers.set(id, rec);
       if (rec.state === 'created') {
-        // The previous instance stopped while starting it: the shim's pid file says whether it started.
+        // state.json says `created` until the container exits; the shim's pid file tells whether it started:
+        // "<pid> <started ns> <pid start> <shim pid> <shim start>".
         const pid = (readTextQuiet(join(dir, 'pid')) ?? '').trim().split(' ');
-        if (pid.length === 3 && pid[0]) {
+        if (pid.length >= 3 && pid[0]) {
           rec.pid = Number(pid[0]);
           rec.startedAt = nsToDate(BigInt(pid[1] ?? '0')).toISOString();
           rec.pidStart = Number(pid[2]) || undefined;
+          if (pid[3]) rec.shimPid = Number(pid[3]);
+          if (pid[4]) rec.shimStart = Number(pid[4]) || undefined;
           rec.state = 'running';
         }
       }
@@ -938,7 +959,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private async removeContainerRecord(rec: ContainerRecord, removeLogs: boolean): Promise<void> {
-    await this.persisting.get(rec.id)?.done;
+    await this.stateWrites.get(join(this.containersDir, rec.id, 'state.json'))?.done;
     const left = await removeCgroups(rec.cgroups);
     if (left.length) this.log.warn({ cgroups: left }, 'could not remove container cgroups');
     const dir = join(this.containersDir, rec.id);
@@ -958,28 +979,34 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
-  /** Writes the record's state.json in the background; writes of one container never overlap. */
   private persist(rec: ContainerRecord): void {
-    const busy = this.persisting.get(rec.id);
+    this.writeStateSoon(join(this.containersDir, rec.id, 'state.json'), rec);
+  }
+
+  /**
+   * Writes `value` (a live record, serialized when written) as JSON to `path` in the background; writes of
+   * one path never overlap, and the last one sees the latest value.
+   */
+  private writeStateSoon(path: string, value: unknown): void {
+    const busy = this.stateWrites.get(path);
     if (busy) {
       busy.again = true;
       return;
     }
     const entry = { done: Promise.resolve(), again: true };
-    const path = join(this.containersDir, rec.id, 'state.json');
     entry.done = (async () => {
       while (entry.again) {
         entry.again = false;
         try {
-          await writeJsonAtomicAsync(path, rec);
+          await writeJsonAtomicAsync(path, value);
         } catch (e) {
-          // The container was removed meanwhile.
-          if (errnoCode(e) !== 'ENOENT') this.log.warn({ path, err: e }, 'could not write container state');
+          // The container or sandbox was removed meanwhile.
+          if (errnoCode(e) !== 'ENOENT') this.log.warn({ path, err: e }, 'could not write runtime state');
         }
       }
-      this.persisting.delete(rec.id);
+      this.stateWrites.delete(path);
     })();
-    this.persisting.set(rec.id, entry);
+    this.stateWrites.set(path, entry);
   }
 
   private shimFailure(dir: string, handshake: string): string {

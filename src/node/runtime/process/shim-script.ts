@@ -14,8 +14,9 @@ use warnings;
 #   run <dir>               start the container described by <dir>, write its CRI log, record its exit
 #   exec <dir> <pid> -- argv  run argv inside the running container <pid>
 #   probe <dir>             check that namespaces, mounts and overlayfs work
-#   spawner                 one per runtime: reads "<id> TAB holder|run TAB <dir>" lines on stdin and forks
-#                           a holder or shim for each (no interpreter start per container); every line it
+#   spawner                 one per runtime: reads "<id> TAB holder|run TAB <dir> TAB <hex set-up>" lines on
+#                           stdin and forks a holder or shim for each (no interpreter start per container),
+#                           which first creates the directories and files the set-up lists; every line it
 #                           writes on stdout starts with the request's id: "p <pid> <start>" from the forked
 #                           process, then its handshake ("ok ..." or "err ..."), and "x <wait status>" once
 #                           the forked process has exited
@@ -364,6 +365,7 @@ sub mode_holder {
         sleep 3600 while 1;
     }
     my $st = proc_starttime($pid);
+    write_file_atomic("$dir/holder", "$pid $st\n");
     say_hs($hs, "ok $pid $st\n");
     exit 0;
 }
@@ -580,7 +582,7 @@ sub mode_run {
     }
     my $started = ns_string();
     my $st      = proc_starttime($pid);
-    write_file_atomic("$dir/pid", "$pid $started $st\n");
+    write_file_atomic("$dir/pid", "$pid $started $st $$ " . proc_starttime($$) . "\n");
     if ($hs) { say_hs($hs, "ok $pid $started $st\n"); close $hs; undef $spawned_hs }
 
     my %open = (stdout => $out_r, stderr => $err_r);
@@ -623,8 +625,34 @@ sub mode_run {
 }
 
 # Runs in a process just forked by the spawner: becomes what a fresh "perl shim <mode> <dir>" would be.
+# The set-up of a spawned process: "d TAB <path> LF" creates a directory (and its parents),
+# "f TAB <length> TAB <path> LF <bytes>" writes a file (to <path>.tmp, then renamed).
+sub apply_setup {
+    my ($blob) = @_;
+    my $off = 0;
+    while ($off < length $blob) {
+        my $nl = index($blob, "\n", $off);
+        die "set-up: truncated\n" if $nl < 0;
+        my @f = split /\t/, substr($blob, $off, $nl - $off), 3;
+        $off = $nl + 1;
+        if ($f[0] eq 'd') {
+            my $p = $f[1] =~ m{^/} ? '' : '.';
+            for my $c (grep { $_ ne '' } split m{/}, $f[1]) {
+                $p .= "/$c";
+                mkdir $p or $!{EEXIST} or die "mkdir $p: $!\n";
+            }
+        } elsif ($f[0] eq 'f') {
+            my $data = substr($blob, $off, $f[1]);
+            $off += $f[1];
+            write_file_atomic($f[2], $data);
+        } else {
+            die "set-up: unknown entry $f[0]\n";
+        }
+    }
+}
+
 sub spawned {
-    my ($id, $m, $d) = @_;
+    my ($id, $m, $d, $setup) = @_;
     $SIG{CHLD} = 'DEFAULT';
     $SIG{PIPE} = 'IGNORE';
     close $wake_r;
@@ -635,7 +663,15 @@ sub spawned {
     fcntl($hs, $F_SETFD, ($f || 0) | $FD_CLOEXEC);
     ($spawned_hs, $hs_tag) = ($hs, "$id ");
     say_hs($hs, "p $$ " . proc_starttime($$) . "\n");
-    my $ok = eval {
+    my $ok = eval { apply_setup(pack('H*', $setup // '')); 1 };
+    if (!$ok) {
+        my $e = $@;
+        chomp $e;
+        $e =~ s/\n/ /g;
+        say_hs($hs, "err could not set up $d: $e\n");
+        exit 1;
+    }
+    $ok = eval {
         open(STDIN, '<', '/dev/null') or die "stdin: $!\n";
         my $out = $m eq 'run' ? "$d/shim.log" : '/dev/null';
         open(STDOUT, '>>', $out) or die "open $out: $!\n";
@@ -681,11 +717,11 @@ sub mode_spawner {
         while ((my $i = index($buf, "\n")) >= 0) {
             my $line = substr($buf, 0, $i + 1, '');
             chop $line;
-            my ($id, $m, $d) = split /\t/, $line, 3;
+            my ($id, $m, $d, $setup) = split /\t/, $line, 4;
             next unless defined $d && $id =~ /^\w+$/;
             my $pid = fork();
             if (!defined $pid) { syswrite(STDOUT, "$id x -1\n"); next }
-            spawned($id, $m, $d) if $pid == 0;
+            spawned($id, $m, $d, $setup) if $pid == 0;
             $kids{$pid} = $id;
         }
     }

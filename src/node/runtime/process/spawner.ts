@@ -8,6 +8,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Logger } from 'pino';
 
+/** Done by the forked process before it starts: a directory to create (with its parents), or a file to write. */
+export type SetupEntry = { dir: string } | { file: string; data: string | Buffer };
+
+function encodeSetup(entries: readonly SetupEntry[]): string {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const path = 'dir' in e ? e.dir : e.file;
+    if (/[\t\n]/.test(path)) throw new Error(`invalid path ${JSON.stringify(path)}`);
+    if ('dir' in e) parts.push(Buffer.from(`d\t${path}\n`));
+    else {
+      const data = typeof e.data === 'string' ? Buffer.from(e.data) : e.data;
+      parts.push(Buffer.from(`f\t${data.length}\t${path}\n`), data);
+    }
+  }
+  return Buffer.concat(parts).toString('hex');
+}
+
 /** What a forked holder or shim reported. */
 export interface SpawnedShim {
   /** Its pid and start time (clock ticks since boot), once known. */
@@ -48,11 +65,16 @@ export class ShimSpawner {
     private readonly log: Logger,
   ) {}
 
-  /** Forks `perl shim <mode> <dir>`'s equivalent; its stdout and stderr go to `<dir>/shim.log` for `run`. */
-  spawn(mode: 'holder' | 'run', dir: string): SpawnedShim {
+  /**
+   * Forks `perl shim <mode> <dir>`'s equivalent, which first carries out `setup` (so the agent's thread
+   * pool is not queued with small writes); its stdout and stderr go to `<dir>/shim.log` for `run`. A failed
+   * set-up is reported as an `err could not set up …` handshake.
+   */
+  spawn(mode: 'holder' | 'run', dir: string, setup: readonly SetupEntry[] = []): SpawnedShim {
     if (this.closed) throw new Error('the shim spawner is closed');
     if (/[\t\n]/.test(dir)) throw new Error(`invalid runtime directory ${JSON.stringify(dir)}`);
     const id = (++this.seq).toString(36);
+    const line = `${id}\t${mode}\t${dir}\t${encodeSetup(setup)}\n`;
     let resolve!: (line: string) => void;
     const handshake = new Promise<string>((r) => (resolve = r));
     const req: Request = {
@@ -76,7 +98,7 @@ export class ShimSpawner {
     };
     this.pending.set(id, req);
     const child = this.ensureChild();
-    child.stdin!.write(`${id}\t${mode}\t${dir}\n`);
+    child.stdin!.write(line);
     return req;
   }
 
