@@ -166,10 +166,13 @@ export class ObjectStore {
       this.written.delete(kv.key);
       if (hint.value === kv.value) {
         const { obj, json } = this.stored(hint.obj, kv);
+        shareFieldsV1(obj);
         return { obj, fields: this.fieldsOf(obj), json };
       }
     }
-    return this.decode(kv);
+    const decoded = this.decode(kv);
+    shareFieldsV1(decoded.obj);
+    return decoded;
   }
 
   /**
@@ -784,6 +787,32 @@ export class ObjectStore {
     if (kept.length > 0) obj.metadata.finalizers = kept;
     else delete obj.metadata.finalizers;
     return true;
+  }
+}
+
+/**
+ * FieldsV1 trees by their JSON. Objects of one shape have equal trees (every pod of a ReplicaSet, say), so
+ * the watch cache keeps one tree per shape instead of one per object: managedFields are about a third of
+ * a cached pod's heap. Cached objects are never mutated, so sharing is safe.
+ */
+const sharedFieldsV1 = new Map<string, Record<string, unknown>>();
+const SHARED_FIELDS_V1_LIMIT = 10_000;
+
+/** Replaces each managedFields entry's FieldsV1 tree of `obj` with the shared equal one. */
+function shareFieldsV1(obj: KubeObject): void {
+  const entries = obj.metadata.managedFields;
+  if (!Array.isArray(entries)) return;
+  for (const e of entries) {
+    const tree = e.fieldsV1;
+    if (typeof tree !== 'object' || tree === null) continue;
+    const key = JSON.stringify(tree);
+    const shared = sharedFieldsV1.get(key);
+    if (shared !== undefined) {
+      e.fieldsV1 = shared;
+      continue;
+    }
+    if (sharedFieldsV1.size >= SHARED_FIELDS_V1_LIMIT) sharedFieldsV1.clear();
+    sharedFieldsV1.set(key, tree);
   }
 }
 
