@@ -130,6 +130,8 @@ interface Result {
   p99: number;
   wallS: number;
   cpuS: number;
+  /** With --precreate: process CPU from the scheduler's start to the last bind. */
+  schedCpuS: number;
   cycleS: number;
   bindingInFlightMax: number;
   createPerSec: number;
@@ -230,6 +232,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       await client.create(PODS, podObject(i, mode));
     });
     const tCreated = performance.now();
+    const cpuCreated = process.cpuUsage();
     if (precreate) {
       created.fill(tCreated);
       await startScheduler();
@@ -267,6 +270,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
     ]).finally(() => clearInterval(stallTimer));
     const tEnd = performance.now();
     const cpu = process.cpuUsage(cpu0);
+    const cpuSched = process.cpuUsage(cpuCreated);
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       const file = `scheduler-${nodes}-${pods}-${mode}.cpuprofile`;
@@ -293,6 +297,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       p99: pct(lat, 99),
       wallS: wall,
       cpuS: (cpu.user + cpu.system) / 1e6,
+      schedCpuS: (cpuSched.user + cpuSched.system) / 1e6,
       cycleS: (sched.stats.cycleMs - (precreate ? 0 : cycle0 - cycle0)) / 1000,
       bindingInFlightMax: sched.stats.maxInFlightBindings,
       createPerSec: pods / ((tCreated - t0) / 1000),
@@ -369,7 +374,8 @@ function fmt(r: Result): string {
     `p50 ${r.p50.toFixed(0)} ms`,
     `p99 ${r.p99.toFixed(0)} ms`,
     `wall ${r.wallS.toFixed(1)} s`,
-    `process CPU ${r.cpuS.toFixed(1)} s`,
+    `process CPU ${r.cpuS.toFixed(1)} s` +
+      (r.precreate ? ` (${((r.schedCpuS * 1e6) / r.pods).toFixed(0)} µs/pod after the creates)` : ''),
     `scheduling cycles ${r.cycleS.toFixed(1)} s (${((r.cycleS * 1e6) / r.pods).toFixed(0)} µs/pod)`,
     `creates ${n(r.createPerSec)}/s`,
     `max bindings in flight ${n(r.bindingInFlightMax)}`,

@@ -21,6 +21,7 @@ import type {
   ScorePlugin,
 } from '../../framework/interface.js';
 import { Status } from '../../framework/status.js';
+import { PodLabelIndex } from './pod-label-index.js';
 import {
   type AffinityTerm,
   MAX_NODE_SCORE,
@@ -263,6 +264,8 @@ export class InterPodAffinity
   private readonly ignorePreferredTermsOfExistingPods: boolean;
   private readonly changes = new NodeChangeLog();
   private readonly tables = new TableCache(64);
+  /** Where a new table starts: the nodes that can contribute to it. */
+  private readonly index = new PodLabelIndex();
   private readonly podInfos = new WeakMap<Pod, PodInfo | Error>();
 
   constructor(
@@ -328,6 +331,22 @@ export class InterPodAffinity
     return t;
   }
 
+  /** The nodes named, in the lister's current state (for a table rebuild); the index synced first. */
+  private infos(
+    lister: NodeInfoLister,
+    names: (index: PodLabelIndex) => Set<string> | undefined,
+  ): NodeInfo[] | readonly NodeInfo[] {
+    this.index.sync(this.changes, lister);
+    const set = names(this.index);
+    if (set === undefined) return lister.list();
+    const out: NodeInfo[] = [];
+    for (const n of set) {
+      const ni = lister.get(n);
+      if (ni !== undefined) out.push(ni);
+    }
+    return out;
+  }
+
   // ---- PreFilter / Filter ----
 
   preFilter(
@@ -355,7 +374,7 @@ export class InterPodAffinity
     const existing = this.table(
       lister,
       `x\u0001${ns}\u0001${labelsKey(pod.metadata.labels)}\u0001${labelsKey(nsLabels)}`,
-      () => lister.havePodsWithRequiredAntiAffinityList(),
+      () => this.infos(lister, (ix) => ix.antiAffinityCandidates(pod.metadata.labels)),
       (ni, labels) => {
         let c: Contribution | null = null;
         for (const ep of ni.podsWithRequiredAntiAffinity) {
@@ -374,7 +393,7 @@ export class InterPodAffinity
         : this.table(
             lister,
             `a\u0001${termsKey(affinityTerms)}`,
-            () => lister.list(),
+            () => this.infos(lister, (ix) => ix.nodesWithPodsMatching(affinityTerms.map((t) => t.selector))),
             (ni, labels) => {
               let c: Contribution | null = null;
               for (const p of ni.pods) {
@@ -393,7 +412,8 @@ export class InterPodAffinity
         : this.table(
             lister,
             `n\u0001${termsKey(antiAffinityTerms)}`,
-            () => lister.list(),
+            () =>
+              this.infos(lister, (ix) => ix.nodesWithPodsMatching(antiAffinityTerms.map((t) => t.selector))),
             (ni, labels) => {
               let c: Contribution | null = null;
               for (const p of ni.pods) {
@@ -482,7 +502,10 @@ export class InterPodAffinity
       const t = this.table(
         lister,
         `p\u0001${weightedTermsKey(preferred)}\u0001${weightedTermsKey(preferredAnti)}`,
-        () => lister.list(),
+        () =>
+          this.infos(lister, (ix) =>
+            ix.nodesWithPodsMatching([...preferred, ...preferredAnti].map((t) => t.selector)),
+          ),
         (ni, labels) => {
           let c: Contribution | null = null;
           for (const p of ni.pods) {
@@ -503,7 +526,7 @@ export class InterPodAffinity
     const existing = this.table(
       lister,
       `e\u0001${hard}\u0001${ns}\u0001${labelsKey(pod.metadata.labels)}\u0001${labelsKey(nsLabels)}`,
-      () => lister.havePodsWithAffinityList(),
+      () => this.infos(lister, (ix) => ix.scoringCandidates(pod.metadata.labels)),
       (ni, labels) => {
         let c: Contribution | null = null;
         for (const ep of ni.podsWithAffinity) {

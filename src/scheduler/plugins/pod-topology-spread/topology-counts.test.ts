@@ -65,6 +65,15 @@ describe('NodeChangeLog', () => {
       },
       changed: ['n1'],
     },
+    {
+      name: 'a pod added and a later node replaced by another (same node count)',
+      step: (c) => {
+        c.addPod('n1', 'p9');
+        c.infos.delete('n3');
+        c.addNode('n4', 'z2');
+      },
+      changed: ['n1', 'n3', 'n4'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -145,23 +145,30 @@ export class NodeChangeLog {
   sync(list: readonly NodeInfo[]): number {
     const n = list.length;
     if (n === this.order.length) {
-      let changed: string[] | undefined;
+      // Nothing is updated until the whole list is known to be aligned: a half-done fast pass would hide its
+      // changes from the full pass below.
+      let changed: number[] | undefined;
       let aligned = true;
       for (let i = 0; i < n; i++) {
         const ni = list[i]!;
-        const g = ni.generation;
-        if (g === this.orderGenerations[i]) continue;
-        const name = ni.name;
-        if (this.order[i] !== name) {
+        if (ni.generation === this.orderGenerations[i]) continue;
+        if (this.order[i] !== ni.name) {
           aligned = false;
           break;
         }
-        this.orderGenerations[i] = g;
-        this.seen.get(name)!.generation = g;
-        (changed ??= []).push(name);
+        (changed ??= []).push(i);
       }
       if (aligned) {
-        if (changed) this.record(changed);
+        if (changed) {
+          const names: string[] = [];
+          for (const i of changed) {
+            const ni = list[i]!;
+            this.orderGenerations[i] = ni.generation;
+            this.seen.get(ni.name)!.generation = ni.generation;
+            names.push(ni.name);
+          }
+          this.record(names);
+        }
         return this.epoch;
       }
     }
