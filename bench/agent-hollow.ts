@@ -3,13 +3,14 @@
  * bench/agent-hollow.ts`). Against `skiff server` from dist/ as a child process:
  *  1. heartbeat: N hollow nodes (default 10,000) in a separate agent process over HTTP; the agent's CPU and
  *     RSS from /proc over a steady window, and how fresh the Leases are;
- *  2. pods: M pods (default 100,000) created with nodeName over 1,000 hollow nodes; time from creation to
- *     Running as seen by a watch, with the agent's CPU and peak RSS; the agent either in its own process
- *     or inside the server (`--hollow-nodes`), per `--mode`.
+ *  2. pods: M pods (default 100,000) over 1,000 hollow nodes, created with nodeName (or, with --schedule,
+ *     bound by the scheduler); time from creation to Running as seen by a watch, with the agent's CPU and
+ *     peak RSS; the agent either in its own process or inside the server (`--hollow-nodes`), per `--mode`.
  * Flags (each also spelled with a `hollow-` prefix, which wins; use that form through bench/agent.ts, whose
  * own --pods means something else): --only=heartbeat|pods, --nodes=10000, --window=30, --pod-nodes=1000,
  * --pods=100000, --clients=32, --mode=process|inprocess|both, --control-plane=full|bare (bare: the server
- * without controllers and scheduler), --profile=DIR (the server and agent write V8 CPU profiles there).
+ * without controllers and scheduler), --schedule (a create, a binding and a status write per pod),
+ * --profile=DIR (the server and agent write V8 CPU profiles there).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +32,8 @@ export interface HollowBenchOptions {
   modes: Array<'process' | 'inprocess'>;
   /** `bare`: the server without controllers and scheduler (pods are bound by the bench itself). */
   controlPlane: 'full' | 'bare';
+  /** Pods are created without nodeName, for the scheduler to bind. */
+  schedule: boolean;
   /** Directory where the server and agent processes write `--cpu-prof` profiles. */
   profileDir?: string;
 }
@@ -111,6 +114,16 @@ function startChild(
       clearTimeout(timer);
       reject(new Error(`exited with ${code}:\n${out}`));
     });
+  });
+}
+
+/** Rejects with the tail of the child's output if it exits (a crash mid-run, say out of memory). */
+function exited(c: Child, what: string): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (code: number | null): void =>
+      reject(new Error(`${what} exited (${code}) during the run:\n${c.output().slice(-4000)}`));
+    if (c.proc.exitCode !== null) fail(c.proc.exitCode);
+    else c.proc.once('exit', fail);
   });
 }
 
@@ -266,13 +279,13 @@ async function heartbeat(o: HollowBenchOptions): Promise<string[]> {
   }
 }
 
-function podBody(i: number, nodes: number): string {
+function podBody(i: number, nodes: number, schedule: boolean): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `hp-${i}`, labels: { app: 'hollow-bench' } },
     spec: {
-      nodeName: `hollow-node-${i % nodes}`,
+      ...(schedule ? {} : { nodeName: `hollow-node-${i % nodes}` }),
       containers: [
         {
           name: 'main',
@@ -375,7 +388,7 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
             server.url,
             'POST',
             '/api/v1/namespaces/default/pods',
-            podBody(i, o.podNodes),
+            podBody(i, o.podNodes, o.schedule),
           );
           if (r.status !== 201) failures++;
         }
@@ -386,7 +399,9 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
     const timeout = new Promise<string>(
       (r) => (timer = setTimeout(() => r('timeout'), Math.max(120_000, createdMs * 3))),
     );
-    const outcome = await Promise.race([done.then(() => 'done'), timeout]);
+    const crash = Promise.race([exited(server, 'server'), ...(hollow ? [exited(hollow, 'agent')] : [])]);
+    crash.catch(() => {}); // the normal stop below ends both too
+    const outcome = await Promise.race([done.then(() => 'done'), timeout, crash]);
     clearTimeout(timer);
     clearInterval(sampler);
     const b = sample(pid);
@@ -407,7 +422,7 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
     return [
       `| **${mode === 'process' ? 'agent in its own process, over HTTP' : 'agent inside the server (skiff server --hollow-nodes)'}** | | | |`,
       `| ${fmt(o.podNodes, 0)} hollow nodes ready | ${fmt(readyMs / 1000)} s | | |`,
-      `| ${fmt(o.pods, 0)} pod creates (${o.clients} clients) | ${fmt(createdMs / 1000)} s (${fmt(o.pods / (createdMs / 1000), 0)}/s)${failures ? `, ${failures} failed` : ''} | | |`,
+      `| ${fmt(o.pods, 0)} pod creates (${o.clients} clients${o.schedule ? ', bound by the scheduler' : ', with nodeName'}) | ${fmt(createdMs / 1000)} s (${fmt(o.pods / (createdMs / 1000), 0)}/s)${failures ? `, ${failures} failed` : ''} | | |`,
       `| all Running, from the first create | ${outcome === 'done' ? `${fmt((last - t0) / 1000)} s` : `timeout: ${fmt(running, 0)} Running`} | | |`,
       `| create → Running (watch) p50 / p99 / max | ${fmt(pct(lat, 50) / 1000, 2)} s / ${fmt(pct(lat, 99) / 1000, 2)} s / ${fmt((lat[lat.length - 1] ?? NaN) / 1000, 2)} s | | |`,
       `| pods Running within 60 s of their creation | ${fmt(within60, 0)} of ${fmt(o.pods, 0)} | all | ${within60 === o.pods ? 'met' : 'missed'} |`,
@@ -422,6 +437,7 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
 
 /** Runs the selected parts and returns Markdown table rows. */
 export async function runHollowBench(o: HollowBenchOptions): Promise<string[]> {
+  if (o.schedule && o.controlPlane === 'bare') throw new Error('--schedule needs --control-plane=full');
   profileArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const rows = ['| measure | result | target | |', '|---|---|---|---|'];
   if (o.only !== 'pods') rows.push(...(await heartbeat(o)));
@@ -449,6 +465,7 @@ export function hollowBenchOptions(argv: string[]): HollowBenchOptions {
     clients: Number(get('clients') ?? 32),
     modes: mode === 'both' ? ['process', 'inprocess'] : mode === 'inprocess' ? ['inprocess'] : ['process'],
     controlPlane: get('control-plane') === 'bare' ? 'bare' : 'full',
+    schedule: get('schedule') === 'true',
     ...(profileDir ? { profileDir } : {}),
   };
 }
