@@ -131,12 +131,19 @@ function splitQuantity(str: string): QuantityParts {
   return { positive, num, denom, suffix: str.slice(suffixStart) };
 }
 
+const RECENTLY_PARSED_LIMIT = 4096;
+/** Quantities parsed from strings, by string (see {@link Quantity.parse}). */
+const recentlyParsed = new Map<string, Quantity>();
+
 /**
  * An exact decimal amount (`unscaled × 10^scale`) with the format it prints in. Immutable;
  * arithmetic returns new instances. A quantity parsed from an already-canonical-looking string
  * prints back verbatim, as upstream caches it.
  */
 export class Quantity {
+  /** The canonical form, once printed. */
+  private printed: string | undefined;
+
   private constructor(
     private readonly unscaled: bigint,
     private readonly scale: number,
@@ -146,6 +153,19 @@ export class Quantity {
 
   /** Parses a quantity string, or a JSON number as upstream reads an unquoted value. */
   static parse(input: string | number): Quantity {
+    // Quantities are immutable, and one write parses the same few strings several times (defaulting,
+    // validation, QoS class, canonical form): remember recent ones.
+    if (typeof input !== 'string') return Quantity.parseUncached(input);
+    let q = recentlyParsed.get(input);
+    if (q === undefined) {
+      q = Quantity.parseUncached(input);
+      if (recentlyParsed.size >= RECENTLY_PARSED_LIMIT) recentlyParsed.clear();
+      recentlyParsed.set(input, q);
+    }
+    return q;
+  }
+
+  private static parseUncached(input: string | number): Quantity {
     let str: string;
     if (typeof input === 'number') {
       if (!Number.isFinite(input)) throw new QuantityError(ERR_FORMAT_WRONG);
@@ -303,7 +323,7 @@ export class Quantity {
   }
 
   toString(): string {
-    return this.cached ?? this.canonical();
+    return this.cached ?? (this.printed ??= this.canonical());
   }
 
   toJSON(): string {
