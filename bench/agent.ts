@@ -4,7 +4,9 @@
  * calls in flight) and paced (10 pods/s) — the time from each create call to phase Running (and to Ready) as
  * seen by a watch, p50/p99/max, plus the server's CPU and RSS; then the hollow node figures of
  * bench/agent-hollow.ts. Flags: --pods=100, --concurrency=20, --rates=0,10 (pods/s, 0 = all at once),
- * --only=process|hollow, --profile=<dir> (the server writes a CPU profile there when it stops), and
+ * --only=process|hollow, --warmup=N (pods started and deleted before the measured ones, so that the first
+ * creates do not pay for the server's and agent's first-use costs; default 0), --profile=<dir> (the server
+ * writes a CPU profile there when it stops), and
  * agent-hollow's flags for the hollow part.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -30,6 +32,7 @@ const CONCURRENCY = Number(args.get('concurrency') ?? 20);
 const ONLY = args.get('only');
 const RATES = (args.get('rates') ?? '0,10').split(',').map(Number);
 const PROFILE_DIR = args.get('profile');
+const WARMUP = Number(args.get('warmup') ?? 0);
 
 function procSample(pid: number): { cpu: number; rssMiB: number; hwmMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -97,6 +100,37 @@ function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
+function benchPod(name: string, node: string, labels: Record<string, string>): Pod {
+  return {
+    metadata: { name, namespace: 'default', labels },
+    spec: {
+      nodeName: node,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }],
+    },
+  };
+}
+
+/** Starts WARMUP pods (all at once), waits until they run, and deletes them. */
+async function warmUp(client: KubeClient, node: string): Promise<void> {
+  const selector = { namespace: 'default', labelSelector: 'bench=warmup' };
+  await Promise.all(
+    Array.from({ length: WARMUP }, (_, i) =>
+      client.create(PODS, benchPod(`warmup-${i}`, node, { bench: 'warmup' })),
+    ),
+  );
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const pods = await client.list(PODS, selector);
+    if (pods.items.filter((p) => p.status?.phase === 'Running').length >= WARMUP) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await client.deleteCollection(PODS, { ...selector, gracePeriodSeconds: 1 });
+  while (Date.now() < deadline && (await client.list(PODS, selector)).items.length > 0) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function processPods(rate: number): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
   const { proc, url } = await startUp(dataDir);
@@ -111,6 +145,7 @@ async function processPods(rate: number): Promise<string> {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    if (WARMUP > 0) await warmUp(client, node);
     const list = await client.list(PODS, { namespace: 'default' });
     const watch = await client.watch(PODS, {
       namespace: 'default',
@@ -149,14 +184,7 @@ async function processPods(rate: number): Promise<string> {
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           }
           const name = `bench-${i}`;
-          const pod: Pod = {
-            metadata: { name, namespace: 'default', labels: { bench: 'agent' } },
-            spec: {
-              nodeName: node,
-              terminationGracePeriodSeconds: 1,
-              containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }],
-            },
-          };
+          const pod = benchPod(name, node, { bench: 'agent' });
           created.set(name, performance.now());
           await client.create(PODS, pod);
         }
