@@ -247,7 +247,7 @@ export class ApiServer {
 
   /** Serves one request over any transport. Never throws. */
   async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
-    const startNs = process.hrtime.bigint();
+    const start = performance.now();
     this.inFlight++;
     // Labels as upstream's apiserver_request_total: canonical upper-case verb, group/version/resource/subresource, scope.
     const labels = {
@@ -297,7 +297,7 @@ export class ApiServer {
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
-      const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
+      const seconds = (performance.now() - start) / 1000;
       this.metrics.requests.inc({ ...labels, code: String(code) });
       if (labels.verb !== 'WATCH') this.metrics.requestDuration.observe(labels, seconds);
       if (this.log.isLevelEnabled('debug')) {
