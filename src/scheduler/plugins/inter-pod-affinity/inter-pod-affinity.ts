@@ -21,7 +21,7 @@ import type {
   ScorePlugin,
 } from '../../framework/interface.js';
 import { Status } from '../../framework/status.js';
-import { PodLabelIndex } from './pod-label-index.js';
+import { PodLabelIndex } from '../pod-topology-spread/pod-label-index.js';
 import {
   type AffinityTerm,
   MAX_NODE_SCORE,

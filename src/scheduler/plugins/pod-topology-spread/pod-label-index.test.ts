@@ -8,7 +8,7 @@ import { type LabelSelector, parseLabelSelector } from '../../../api/labels.js';
 import type { PodAffinityTerm } from '../../../api/openapi/generated/types.js';
 import { NodeInfo, PodInfo, type AffinityTerm } from '../../framework/types.js';
 import { makeNode, makePod } from '../../testing/wrappers.js';
-import { NodeChangeLog } from '../pod-topology-spread/topology-counts.js';
+import { NodeChangeLog } from './topology-counts.js';
 import { PodLabelIndex, requiredPair } from './pod-label-index.js';
 
 function rng(seed: number): () => number {

@@ -1,11 +1,11 @@
 /**
- * @module Which nodes can contribute to an InterPodAffinity count table, so that a table built for a new
- * selector starts from those nodes instead of every pod of the cluster. Kept current from the plugin's
- * NodeChangeLog like the tables themselves.
+ * @module Which nodes can contribute to a count table (InterPodAffinity, PodTopologySpread), so that a table
+ * built for a new selector starts from those nodes, or skips the pods of the others, instead of visiting every
+ * pod of the cluster. Kept current from the plugin's NodeChangeLog like the tables themselves.
  */
 import type { LabelSelector } from '../../../api/labels.js';
 import type { AffinityTerm, NodeInfo, PodInfo } from '../../framework/types.js';
-import type { NodeChangeLog, NodeSource } from '../pod-topology-spread/topology-counts.js';
+import type { NodeChangeLog, NodeSource } from './topology-counts.js';
 
 /** The index key of a label pair. */
 function pairKey(key: string, value: string): string {
@@ -23,6 +23,15 @@ export function requiredPair(selector: LabelSelector): string | undefined {
     }
   }
   return undefined;
+}
+
+const pairOfSelector = new WeakMap<LabelSelector, string | null>();
+
+/** {@link requiredPair}, once per selector object. */
+function selectorPair(selector: LabelSelector): string | undefined {
+  let p = pairOfSelector.get(selector);
+  if (p === undefined) pairOfSelector.set(selector, (p = requiredPair(selector) ?? null));
+  return p ?? undefined;
 }
 
 const pairOfTerm = new WeakMap<AffinityTerm, string | null>();
@@ -98,10 +107,12 @@ function podPairsOf(pi: PodInfo): readonly string[] {
 
 interface NodeEntry {
   generation: number;
-  podPairs: string[];
+  podPairs: ReadonlySet<string>;
   antiPairs: string[];
   scorePairs: string[];
 }
+
+const NO_PAIRS: ReadonlySet<string> = new Set();
 
 function collectTerms(terms: readonly AffinityTerm[], pairs: Set<string>): boolean {
   let unindexed = false;
@@ -156,6 +167,13 @@ export class PodLabelIndex {
     return out;
   }
 
+  /** Whether a pod on the node may match the selector (false: none can, so its count is 0). */
+  mayHavePodsMatching(nodeName: string, selector: LabelSelector): boolean {
+    const p = selectorPair(selector);
+    if (p === undefined) return true;
+    return this.podsByPair.get(p)?.has(nodeName) ?? false;
+  }
+
   /** Nodes with a pod whose required anti-affinity term may match a pod with these labels. */
   antiAffinityCandidates(labels: Readonly<Record<string, string>> | undefined): Set<string> {
     const out = new Set<string>();
@@ -173,25 +191,29 @@ export class PodLabelIndex {
   private update(name: string, ni: NodeInfo | undefined): void {
     const old = this.nodes.get(name);
     if (old !== undefined && ni !== undefined && old.generation === ni.generation) return;
+    const podPairs = new Set<string>();
+    if (ni !== undefined) for (const pi of ni.pods) for (const p of podPairsOf(pi)) podPairs.add(p);
+    // Only the pairs that came or went touch the shared sets (a changed node usually gained or lost one pod).
+    const oldPairs = old?.podPairs ?? NO_PAIRS;
+    for (const p of oldPairs) {
+      if (podPairs.has(p)) continue;
+      const s = this.podsByPair.get(p);
+      if (s === undefined) continue;
+      s.delete(name);
+      if (s.size === 0) this.podsByPair.delete(p);
+    }
+    for (const p of podPairs) {
+      if (oldPairs.has(p)) continue;
+      let s = this.podsByPair.get(p);
+      if (s === undefined) this.podsByPair.set(p, (s = new Set()));
+      s.add(name);
+    }
     if (old !== undefined) {
-      for (const p of old.podPairs) {
-        const s = this.podsByPair.get(p);
-        if (s === undefined) continue;
-        s.delete(name);
-        if (s.size === 0) this.podsByPair.delete(p);
-      }
       this.antiAffinity.remove(name, old.antiPairs);
       this.scoring.remove(name, old.scorePairs);
       this.nodes.delete(name);
     }
     if (ni === undefined) return;
-    const podPairs = new Set<string>();
-    for (const pi of ni.pods) for (const p of podPairsOf(pi)) podPairs.add(p);
-    for (const p of podPairs) {
-      let s = this.podsByPair.get(p);
-      if (s === undefined) this.podsByPair.set(p, (s = new Set()));
-      s.add(name);
-    }
     const antiPairs = new Set<string>();
     let antiAny = false;
     for (const pi of ni.podsWithRequiredAntiAffinity) {
@@ -202,7 +224,7 @@ export class PodLabelIndex {
     for (const pi of ni.podsWithAffinity) if (collectScoringTerms(pi, scorePairs)) scoreAny = true;
     const entry: NodeEntry = {
       generation: ni.generation,
-      podPairs: [...podPairs],
+      podPairs,
       antiPairs: [...antiPairs],
       scorePairs: [...scorePairs],
     };

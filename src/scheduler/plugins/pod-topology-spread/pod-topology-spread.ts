@@ -37,6 +37,7 @@ import {
   type RequiredNodeAffinity,
 } from '../helpers/index.js';
 import { defaultSelector, type WorkloadListers } from './default-selector.js';
+import { PodLabelIndex } from './pod-label-index.js';
 import {
   type Cell,
   Contribution,
@@ -389,6 +390,8 @@ export class PodTopologySpread
   private readonly listers: WorkloadListers | undefined;
   private readonly changes = new NodeChangeLog();
   private readonly tables = new TableCache(64);
+  /** Lets counts skip the pods of nodes without a pod carrying a selector's required label. */
+  private readonly index = new PodLabelIndex();
   private readonly parsed = new WeakMap<Pod, { hard: Constraint[]; soft: Constraint[] }>();
 
   constructor(
@@ -474,13 +477,28 @@ export class PodTopologySpread
           contribution.add(
             c.topologyKey,
             labelValue(labels, c.topologyKey) ?? '',
-            countPodsMatchSelector(ni.pods, c.selector, ctx.namespace),
+            this.index.mayHavePodsMatching(ni.name, c.selector)
+              ? countPodsMatchSelector(ni.pods, c.selector, ctx.namespace)
+              : 0,
           );
           return contribution;
         }, true),
     );
+    this.index.sync(this.changes, lister);
     table.sync(this.changes, lister, () => lister.list());
     return table;
+  }
+
+  /** The nodes that may hold a pod matching the selector (a per-node count is 0 elsewhere). */
+  private nodesWithPodsMatching(lister: NodeInfoLister, selector: LabelSelector): readonly NodeInfo[] {
+    const names = this.index.nodesWithPodsMatching([selector]);
+    if (names === undefined) return lister.list();
+    const out: NodeInfo[] = [];
+    for (const n of names) {
+      const ni = lister.get(n);
+      if (ni !== undefined) out.push(ni);
+    }
+    return out;
   }
 
   // ---- PreFilter / Filter ----
@@ -629,6 +647,7 @@ export class PodTopologySpread
       ['node', ctx.namespace, c.selectorKey].join('\u0001'),
       () =>
         new CountTable((ni) => {
+          if (!this.index.mayHavePodsMatching(ni.name, c.selector)) return null;
           const n = countPodsMatchSelector(ni.pods, c.selector, ctx.namespace);
           if (n === 0) return null;
           const contribution = new Contribution();
@@ -636,7 +655,8 @@ export class PodTopologySpread
           return contribution;
         }),
     );
-    table.sync(this.changes, lister, () => lister.list());
+    this.index.sync(this.changes, lister);
+    table.sync(this.changes, lister, () => this.nodesWithPodsMatching(lister, c.selector));
     return { table, version: table.version, cells: table.cellsOf('') };
   }
 
