@@ -726,8 +726,9 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.spawner?.close();
+    const spawner = this.spawner;
     this.spawner = undefined;
+    await spawner?.close();
     await Promise.all([...this.stateWrites.values()].map((p) => p.done));
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;

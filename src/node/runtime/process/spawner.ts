@@ -102,13 +102,27 @@ export class ShimSpawner {
     return req;
   }
 
-  /** Stops the spawner; processes it started keep running (they are in their own sessions). */
-  close(): void {
+  /**
+   * Stops the spawner (it exits when its stdin closes) and waits up to `waitMs` for it to be reaped; the
+   * processes it started keep running (they are in their own sessions).
+   */
+  async close(waitMs = 1000): Promise<void> {
     this.closed = true;
     const c = this.child;
     this.child = undefined;
-    c?.stdin?.end();
     this.loseAll();
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    // Referenced while waiting: nothing else may keep the event loop alive.
+    c.ref();
+    const exited = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      c.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    c.stdin?.end();
+    await exited;
   }
 
   private ensureChild(): ChildProcess {
