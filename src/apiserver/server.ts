@@ -298,8 +298,7 @@ export class ApiServer {
       this.inFlight--;
       if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
       const seconds = (performance.now() - start) / 1000;
-      this.metrics.requests.inc({ ...labels, code: String(code) });
-      if (labels.verb !== 'WATCH') this.metrics.requestDuration.observe(labels, seconds);
+      this.metrics.recordRequest(labels, code, labels.verb === 'WATCH' ? undefined : seconds);
       if (this.log.isLevelEnabled('debug')) {
         const { verb, resource } = labels;
         this.log.debug(
