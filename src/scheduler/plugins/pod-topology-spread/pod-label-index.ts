@@ -49,23 +49,23 @@ class TermIndex {
   /** Nodes with a term that needs no particular pair (it may match any pod). */
   readonly anyPod = new Set<string>();
 
-  add(node: string, pairs: readonly string[], unindexed: boolean): void {
-    for (const p of pairs) {
-      let s = this.byPair.get(p);
-      if (s === undefined) this.byPair.set(p, (s = new Set()));
-      s.add(node);
-    }
-    if (unindexed) this.anyPod.add(node);
-  }
-
-  remove(node: string, pairs: readonly string[]): void {
-    for (const p of pairs) {
+  /** Moves a node from its old pairs to its new ones, touching only the pairs that differ. */
+  replace(node: string, before: ReadonlySet<string>, after: ReadonlySet<string>, unindexed: boolean): void {
+    for (const p of before) {
+      if (after.has(p)) continue;
       const s = this.byPair.get(p);
       if (s === undefined) continue;
       s.delete(node);
       if (s.size === 0) this.byPair.delete(p);
     }
-    this.anyPod.delete(node);
+    for (const p of after) {
+      if (before.has(p)) continue;
+      let s = this.byPair.get(p);
+      if (s === undefined) this.byPair.set(p, (s = new Set()));
+      s.add(node);
+    }
+    if (unindexed) this.anyPod.add(node);
+    else this.anyPod.delete(node);
   }
 
   clear(): void {
@@ -108,8 +108,31 @@ function podPairsOf(pi: PodInfo): readonly string[] {
 interface NodeEntry {
   generation: number;
   podPairs: ReadonlySet<string>;
-  antiPairs: string[];
-  scorePairs: string[];
+  antiPairs: ReadonlySet<string>;
+  scorePairs: ReadonlySet<string>;
+}
+
+/** The pairs a pod's terms need on an incoming pod, and whether a term needs none. */
+interface PodTerms {
+  anti: readonly string[];
+  antiAny: boolean;
+  scoring: readonly string[];
+  scoringAny: boolean;
+}
+
+const termsOfPod = new WeakMap<PodInfo, PodTerms>();
+
+/** {@link PodTerms} of a pod, computed once per PodInfo. */
+function podTermsOf(pi: PodInfo): PodTerms {
+  let t = termsOfPod.get(pi);
+  if (t === undefined) {
+    const anti = new Set<string>();
+    const scoring = new Set<string>();
+    const antiAny = collectTerms(pi.requiredAntiAffinityTerms, anti);
+    const scoringAny = collectScoringTerms(pi, scoring);
+    termsOfPod.set(pi, (t = { anti: [...anti], antiAny, scoring: [...scoring], scoringAny }));
+  }
+  return t;
 }
 
 const NO_PAIRS: ReadonlySet<string> = new Set();
@@ -208,29 +231,29 @@ export class PodLabelIndex {
       if (s === undefined) this.podsByPair.set(p, (s = new Set()));
       s.add(name);
     }
-    if (old !== undefined) {
-      this.antiAffinity.remove(name, old.antiPairs);
-      this.scoring.remove(name, old.scorePairs);
-      this.nodes.delete(name);
-    }
-    if (ni === undefined) return;
     const antiPairs = new Set<string>();
-    let antiAny = false;
-    for (const pi of ni.podsWithRequiredAntiAffinity) {
-      if (collectTerms(pi.requiredAntiAffinityTerms, antiPairs)) antiAny = true;
-    }
     const scorePairs = new Set<string>();
+    let antiAny = false;
     let scoreAny = false;
-    for (const pi of ni.podsWithAffinity) if (collectScoringTerms(pi, scorePairs)) scoreAny = true;
-    const entry: NodeEntry = {
-      generation: ni.generation,
-      podPairs,
-      antiPairs: [...antiPairs],
-      scorePairs: [...scorePairs],
-    };
-    this.nodes.set(name, entry);
-    this.antiAffinity.add(name, entry.antiPairs, antiAny);
-    this.scoring.add(name, entry.scorePairs, scoreAny);
+    if (ni !== undefined) {
+      for (const pi of ni.podsWithRequiredAntiAffinity) {
+        const t = podTermsOf(pi);
+        for (const p of t.anti) antiPairs.add(p);
+        if (t.antiAny) antiAny = true;
+      }
+      for (const pi of ni.podsWithAffinity) {
+        const t = podTermsOf(pi);
+        for (const p of t.scoring) scorePairs.add(p);
+        if (t.scoringAny) scoreAny = true;
+      }
+    }
+    this.antiAffinity.replace(name, old?.antiPairs ?? NO_PAIRS, antiPairs, antiAny);
+    this.scoring.replace(name, old?.scorePairs ?? NO_PAIRS, scorePairs, scoreAny);
+    if (ni === undefined) {
+      this.nodes.delete(name);
+      return;
+    }
+    this.nodes.set(name, { generation: ni.generation, podPairs, antiPairs, scorePairs });
   }
 }
 
