@@ -11,6 +11,7 @@ import type { KubeClient } from '../client/client.js';
 import {
   DeletedFinalStateUnknown,
   SharedInformerFactory,
+  stripManagedFields,
   type SharedInformer,
 } from '../client/informer/index.js';
 import {
@@ -142,7 +143,11 @@ export class Scheduler {
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'scheduler' });
     this.maxInFlight = opts.maxInFlightBindings ?? 1000;
     this.cache = new SchedulerCache({ clock: this.clock });
-    this.informers = new SharedInformerFactory(opts.client, { clock: this.clock, logger: this.log });
+    this.informers = new SharedInformerFactory(opts.client, {
+      clock: this.clock,
+      logger: this.log,
+      informerOptions: { transform: stripManagedFields },
+    });
     // As upstream: finished pods hold no resources, so they leave the scheduler's view (as deletions).
     this.podInformer = this.informers.informerFor(PODS, {
       fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',

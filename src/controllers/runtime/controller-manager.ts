@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { KubeClient } from '../../client/client.js';
 import { SharedInformerFactory, type SharedInformerFactoryOptions } from '../../client/informer/factory.js';
+import { stripManagedFields } from '../../client/informer/shared-informer.js';
 import { LeaderElector } from '../../client/leader-election.js';
 import { systemClock, type TimerClock } from '../../util/clock.js';
 import { errorText } from './controller.js';
@@ -160,6 +161,8 @@ export class ControllerManager {
   private async lead(signal: AbortSignal): Promise<void> {
     const informers = new SharedInformerFactory(this.opts.client, {
       ...this.opts.informerOptions,
+      // Controllers never read managedFields: drop them from the caches, as upstream's controller manager does.
+      informerOptions: { transform: stripManagedFields, ...this.opts.informerOptions?.informerOptions },
       clock: this.clock,
       logger: this.log,
     });
