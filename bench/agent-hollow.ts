@@ -18,6 +18,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HEAP_FLAG } from './heap.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -78,7 +79,7 @@ function startChild(
   ready: RegExp,
   timeoutMs: number,
 ): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [...profileArgs, ...args], {
+  const proc = spawn(process.execPath, [HEAP_FLAG, ...profileArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -427,7 +428,11 @@ async function podsRun(o: HollowBenchOptions, mode: 'process' | 'inprocess'): Pr
       `| create → Running (watch) p50 / p99 / max | ${fmt(pct(lat, 50) / 1000, 2)} s / ${fmt(pct(lat, 99) / 1000, 2)} s / ${fmt((lat[lat.length - 1] ?? NaN) / 1000, 2)} s | | |`,
       `| pods Running within 60 s of their creation | ${fmt(within60, 0)} of ${fmt(o.pods, 0)} | all | ${within60 === o.pods ? 'met' : 'missed'} |`,
       `| ${where} CPU during the run / RSS peak | ${fmt(cores(a, b), 2)} cores / ${fmt(Math.max(peak, b.rssMiB), 0)} MiB | | |`,
-      ...(mode === 'process' ? [`| server CPU during the run | ${fmt(cores(sa, sb), 2)} cores | | |`] : []),
+      ...(mode === 'process'
+        ? [
+            `| server CPU during the run / RSS peak | ${fmt(cores(sa, sb), 2)} cores / ${fmt(sb.hwmMiB, 0)} MiB | | |`,
+          ]
+        : []),
     ];
   } finally {
     await hollow?.stop();

@@ -14,6 +14,7 @@ import {
   deletedObject,
   type HandlerRegistration,
   SharedInformer,
+  stripManagedFields,
   type SharedInformerOptions,
 } from '../../client/informer/shared-informer.js';
 import { systemClock, type TimerClock } from '../../util/clock.js';
@@ -271,6 +272,7 @@ export class GarbageCollector {
 
   private newMonitor(resource: ApiResource): Monitor {
     const informer = new SharedInformer<KubeObject>(this.metadataClient, resource, {
+      transform: stripManagedFields,
       ...this.opts.informerOptions,
       clock: this.clock,
       logger: this.log,
