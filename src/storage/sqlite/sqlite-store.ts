@@ -30,7 +30,7 @@ const DEFAULT_RETAIN_REVISIONS = 10_000;
 /** Revisions compacted per transaction, so that writes can interleave with a long compaction. */
 const COMPACT_STEP = 1000;
 /** Pages written to the WAL between automatic checkpoints. */
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const WAL_AUTOCHECKPOINT_PAGES = 2_000;
 /** Greater than any key: the upper bound of the empty prefix. */
 const NO_END = '\u{10FFFF}';
 
@@ -170,8 +170,9 @@ export class SqliteStore implements Store {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
       db.pragma('synchronous = NORMAL');
-      // A checkpoint runs on the event loop and ends with an fsync; SQLite's default of one every 1,000 pages
-      // (~250 pod writes) stalled every request. This makes them ten times rarer (the WAL may reach ~40 MB).
+      // A checkpoint runs on the event loop and ends with an fsync, stalling every request in flight. SQLite's
+      // default (1,000 pages, ~250 pod writes) stalls often; 10,000 pages stalls long enough to show in the
+      // create p99 (~55 ms against ~35 ms here, the same throughput): 2,000 pages (~8 MB of WAL) balances both.
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.exec(SCHEMA);
       return new SqliteStore(db, options);
