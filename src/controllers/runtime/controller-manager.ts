@@ -4,6 +4,7 @@
  * Each term of leadership gets fresh informers, queues and controllers; losing the lease stops them all and
  * the manager campaigns again.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -159,6 +160,8 @@ export class ControllerManager {
 
   /** One term: build every controller, start informers, run until `signal` aborts, then tear down. */
   private async lead(signal: AbortSignal): Promise<void> {
+    // Every controller, informer and worker of the term listens for its end: more than the default 10.
+    setMaxListeners(0, signal);
     const informers = new SharedInformerFactory(this.opts.client, {
       ...this.opts.informerOptions,
       // Controllers never read managedFields: drop them from the caches, as upstream's controller manager does.
