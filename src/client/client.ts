@@ -447,12 +447,18 @@ export class KubeClient {
   }
 
   /** Binds a pending pod to a node through pods/binding. */
-  async bindPod(namespace: string, name: string, nodeName: string, opts: RequestOptions = {}): Promise<void> {
+  async bindPod(
+    namespace: string,
+    name: string,
+    nodeName: string,
+    opts: RequestOptions & { uid?: string } = {},
+  ): Promise<void> {
+    const uid = opts.uid ? `,"uid":${JSON.stringify(opts.uid)}` : '';
     await this.createSubresource(
       { group: '', version: 'v1', resource: 'pods', namespaced: true, kind: 'Pod' },
       name,
       'binding',
-      `{"apiVersion":"v1","kind":"Binding","metadata":{"name":${JSON.stringify(name)}},"target":{"kind":"Node","name":${JSON.stringify(nodeName)}}}`,
+      `{"apiVersion":"v1","kind":"Binding","metadata":{"name":${JSON.stringify(name)}${uid}},"target":{"kind":"Node","name":${JSON.stringify(nodeName)}}}`,
       { namespace, signal: opts.signal },
     );
   }

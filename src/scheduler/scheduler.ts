@@ -660,7 +660,10 @@ function podRef(pod: Pod): string {
 export function schedulerClient(client: KubeClient): SchedulerClient {
   return {
     bind: (pod, nodeName) =>
-      client.bindPod(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', nodeName),
+      // The pod's uid makes the binding fail, rather than bind a pod re-created under the same name.
+      client.bindPod(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', nodeName, {
+        uid: pod.metadata.uid,
+      }),
     patchPod: (pod, patch, subresource) =>
       client.patch(PODS, pod.metadata.name ?? '', patch, {
         type: 'strategic',

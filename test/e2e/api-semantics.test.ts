@@ -774,17 +774,25 @@ describe('writes', () => {
     assertStatus(await call('GET', `${pods}/on-node`), 404, 'NotFound');
   });
 
-  test('pods/binding sets nodeName and PodScheduled; a second binding is 409', async () => {
+  test('pods/binding sets nodeName and PodScheduled, leaves managedFields alone, honours a uid; a second binding is 409', async () => {
     const ns = await namespace('sem-binding');
     const pods = `/api/v1/namespaces/${ns}/pods`;
-    await ok('POST', pods, pod('p'));
+    const created = await ok('POST', pods, pod('p'));
     const binding = {
       apiVersion: 'v1',
       kind: 'Binding',
       metadata: { name: 'p' },
       target: { kind: 'Node', name: 'node-7' },
     };
-    const r = await call('POST', `${pods}/p/binding`, binding);
+    const wrongUid = await call('POST', `${pods}/p/binding`, {
+      ...binding,
+      metadata: { name: 'p', uid: 'not-the-pod' },
+    });
+    assertStatus(wrongUid, 409, 'Conflict', /Precondition failed: UID in precondition: not-the-pod/);
+    const r = await call('POST', `${pods}/p/binding?fieldManager=some-scheduler`, {
+      ...binding,
+      metadata: { name: 'p', uid: created['metadata']['uid'] },
+    });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.body, {
       kind: 'Status',
@@ -797,6 +805,8 @@ describe('writes', () => {
     assert.equal(bound['spec']['nodeName'], 'node-7');
     const cond = (bound['status']['conditions'] as Json[]).find((c) => c['type'] === 'PodScheduled');
     assert.equal(cond?.['status'], 'True');
+    // As upstream, the binding writes the pod directly: no field manager entry for the binder.
+    assert.deepEqual(bound['metadata']['managedFields'], created['metadata']['managedFields']);
     const again = await call('POST', `${pods}/p/binding`, {
       ...binding,
       target: { kind: 'Node', name: 'node-8' },

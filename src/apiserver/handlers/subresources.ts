@@ -212,10 +212,28 @@ export async function handleBinding(
   await pods.guaranteedUpdate(
     info.namespace,
     podName,
-    { dryRun, fieldManager: fieldManagerOf(req, false), subresource: 'binding', bypassStrategy: true },
+    {
+      dryRun,
+      fieldManager: fieldManagerOf(req, false),
+      subresource: 'binding',
+      bypassStrategy: true,
+      // As upstream, a binding writes the pod in storage directly: its managedFields stay as they are (no
+      // scheduler entry), which also spares the tracking cost on every bind.
+      managedFieldsDone: true,
+      precondition: binding.metadata.resourceVersion || undefined,
+    },
     (current) => {
       const pod = current!;
       const spec = (pod['spec'] ??= {}) as Record<string, unknown>;
+      // The binding's uid (and resourceVersion, above), when set, are preconditions on the pod, as upstream's.
+      const uid = binding.metadata.uid;
+      if (uid && uid !== pod.metadata.uid) {
+        throw conflict(
+          pods.gr,
+          podName,
+          `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`,
+        );
+      }
       if (pod.metadata.deletionTimestamp) {
         throw conflict(pods.gr, podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
       }
