@@ -50,6 +50,27 @@ export interface StrategyContext {
   subresource: string;
 }
 
+/**
+ * The storage of another resource that a resource shares (upstream's cohabitating resources, such as
+ * events.k8s.io/v1 Events kept as core/v1 Events): the same keys, the same stored form and one watch cache.
+ * Objects are converted on the way in and out, so both APIs see every object with the same name, uid and
+ * resourceVersion, and a watch of either sees the writes made through the other.
+ */
+export interface SharedStorage {
+  /** The resource whose storage is shared; it must be served too. */
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  /** The stored form of an object of this resource. Returns a new object; apiVersion and kind are set by the caller. */
+  toStorage: (obj: KubeObject) => KubeObject;
+  /**
+   * This resource's form of a stored object. Returns a new object and never mutates its input (a cached
+   * object), though parts it does not change may be shared; apiVersion and kind are set by the caller.
+   */
+  fromStorage: (obj: KubeObject) => KubeObject;
+}
+
 export interface ResourceDef {
   /** API group ('' for core). */
   group: string;
@@ -145,6 +166,9 @@ export interface ResourceDef {
    * resource supports. Keys are the selectable field paths (e.g. 'spec.nodeName').
    */
   selectableFields?: (obj: KubeObject) => Record<string, string>;
+
+  /** Set when the objects live in another resource's storage, converted at the boundary. */
+  sharedStorage?: SharedStorage;
 }
 
 export function listKindOf(def: ResourceDef): string {

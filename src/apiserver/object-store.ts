@@ -24,7 +24,8 @@ import { isStorageError, type KeyValue, type Store } from '../storage/interface.
 import { type Clock, rfc3339 } from '../util/clock.js';
 import { deepEqual, deepEqualExcept } from '../util/deep-equal.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './admission/types.js';
-import { type CacheEntry, entryJson, WatchCache } from './watch-cache.js';
+import { ConvertedCache } from './converted-cache.js';
+import { type CacheEntry, entryJson, type ResourceCache, WatchCache } from './watch-cache.js';
 
 /** Records which manager owns which fields on ordinary (non-apply) writes. */
 export interface FieldTracker {
@@ -51,6 +52,11 @@ export interface ObjectStoreDeps {
   clock: Clock;
   admission: readonly AdmissionPlugin[];
   fieldTracker?: FieldTracker;
+  /**
+   * For a resource with `sharedStorage`: the watch cache of the resource that owns the storage, which this
+   * store reads through a converting view instead of a cache of its own.
+   */
+  sharedCache?: WatchCache;
 }
 
 export interface WriteOptions {
@@ -105,7 +111,10 @@ export class ObjectStore {
   readonly gr: GroupResource;
   readonly prefix: string;
   readonly apiVersion: string;
-  readonly cache: WatchCache;
+  /** What reads and watches of this resource use; entries are in this resource's form. */
+  readonly cache: ResourceCache;
+  /** The watch cache fed by the store: `cache` itself, or the one of the resource whose storage this one shares. */
+  readonly sourceCache: WatchCache;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly admission: readonly AdmissionPlugin[];
@@ -116,8 +125,10 @@ export class ObjectStore {
    * object from here instead of parsing the value again.
    */
   private readonly written = new Map<string, { value: string; obj: KubeObject }>();
-  /** How every stored value of this resource begins, up to the inside of its metadata. */
+  /** How every stored value of this resource begins, up to the inside of its metadata ('' when converted). */
   private readonly metadataPrefix: string;
+  private readonly storedApiVersion: string;
+  private readonly storedKind: string;
 
   constructor(def: ResourceDef, prefix: string, deps: ObjectStoreDeps) {
     this.def = def;
@@ -125,19 +136,32 @@ export class ObjectStore {
     this.prefix = prefix;
     this.apiVersion = apiVersionOf(def);
     this.store = deps.store;
-    this.cache = new WatchCache({
-      store: deps.store,
-      prefix,
-      decode: (kv) => this.decodeForCache(kv),
-      indexedFields: def.indexedFields,
-      historySize: deps.watchHistorySize,
-      onError: deps.onCacheError,
-    });
+    const shared = def.sharedStorage;
+    this.storedApiVersion = shared ? apiVersionOf(shared) : this.apiVersion;
+    this.storedKind = shared ? shared.kind : def.kind;
+    if (shared) {
+      if (!deps.sharedCache)
+        throw new Error(`${this.apiVersion} ${def.plural}: no cache of the shared storage`);
+      this.sourceCache = deps.sharedCache;
+      this.cache = new ConvertedCache(deps.sharedCache, (e) => this.fromStoredEntry(e));
+    } else {
+      this.sourceCache = new WatchCache({
+        store: deps.store,
+        prefix,
+        decode: (kv) => this.decodeForCache(kv),
+        indexedFields: def.indexedFields,
+        historySize: deps.watchHistorySize,
+        onError: deps.onCacheError,
+      });
+      this.cache = this.sourceCache;
+    }
     this.clock = deps.clock;
     this.admission = deps.admission;
     this.fieldTracker = deps.fieldTracker;
     this.statusFields = def.statusFields ?? (def.subresources?.status ? ['status'] : []);
-    this.metadataPrefix = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(def.kind)},"metadata":{`;
+    this.metadataPrefix = shared
+      ? ''
+      : `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(def.kind)},"metadata":{`;
   }
 
   key(namespace: string, name: string): string {
@@ -151,9 +175,23 @@ export class ObjectStore {
 
   /** Decodes a stored value into an object carrying its resourceVersion, plus its selectable fields. */
   decode(kv: KeyValue): { obj: KubeObject; fields: Record<string, string> } {
-    const obj = JSON.parse(kv.value) as KubeObject;
-    obj.metadata.resourceVersion = String(kv.modRevision);
+    const stored = JSON.parse(kv.value) as KubeObject;
+    stored.metadata.resourceVersion = String(kv.modRevision);
+    const obj = this.fromStored(stored);
     return { obj, fields: this.fieldsOf(obj) };
+  }
+
+  /** This resource's form of a stored object: the object itself unless the storage is shared. */
+  private fromStored(stored: KubeObject): KubeObject {
+    const shared = this.def.sharedStorage;
+    if (!shared) return stored;
+    return { ...shared.fromStorage(stored), apiVersion: this.apiVersion, kind: this.def.kind };
+  }
+
+  /** This resource's entry for an entry of the shared storage's cache. */
+  private fromStoredEntry(e: CacheEntry): CacheEntry {
+    const obj = this.fromStored(e.obj);
+    return { ...e, obj, fields: this.fieldsOf(obj), json: undefined };
   }
 
   /**
@@ -183,9 +221,10 @@ export class ObjectStore {
     const stored = withResourceVersion(obj, kv.modRevision);
     const value = kv.value;
     const at = this.metadataPrefix.length;
-    const json = value.startsWith(this.metadataPrefix)
-      ? `${value.slice(0, at)}"resourceVersion":"${kv.modRevision}"${value[at] === '}' ? '' : ','}${value.slice(at)}`
-      : JSON.stringify(stored);
+    const json =
+      at > 0 && value.startsWith(this.metadataPrefix)
+        ? `${value.slice(0, at)}"resourceVersion":"${kv.modRevision}"${value[at] === '}' ? '' : ','}${value.slice(at)}`
+        : JSON.stringify(stored);
     serializedObjects.set(stored, json);
     return { obj: stored, json };
   }
@@ -193,6 +232,8 @@ export class ObjectStore {
   /** Encodes `obj`, remembering it for {@link decodeForCache}. */
   private encodeForWrite(key: string, obj: KubeObject): string {
     const value = this.encode(obj);
+    // Only this store's own cache takes objects from here.
+    if (this.def.sharedStorage) return value;
     if (this.written.size > 10_000) this.written.clear();
     this.written.set(key, { value, obj });
     return value;
@@ -207,9 +248,10 @@ export class ObjectStore {
 
   /** The stored form: without resourceVersion, top-level fields in upstream's order. */
   encode(obj: KubeObject): string {
-    const { resourceVersion: _rv, selfLink: _sl, ...metadata } = obj.metadata;
-    const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
-    return JSON.stringify({ apiVersion: this.apiVersion, kind: this.def.kind, metadata, ...rest });
+    const storedObj = this.def.sharedStorage ? this.def.sharedStorage.toStorage(obj) : obj;
+    const { resourceVersion: _rv, selfLink: _sl, ...metadata } = storedObj.metadata;
+    const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = storedObj;
+    return JSON.stringify({ apiVersion: this.storedApiVersion, kind: this.storedKind, metadata, ...rest });
   }
 
   /** Waits until the cache reflects every write acknowledged so far (a consistent read). */

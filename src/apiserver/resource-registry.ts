@@ -4,6 +4,7 @@ import type { Store } from '../storage/interface.js';
 import type { Clock } from '../util/clock.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { type FieldTracker, ObjectStore } from './object-store.js';
+import type { WatchCache } from './watch-cache.js';
 
 /** Upstream's order of groups in discovery (core first); groups not listed follow alphabetically. */
 const GROUP_ORDER = [
@@ -40,10 +41,23 @@ export class ResourceRegistry {
   private readonly byKind = new Map<string, ObjectStore>();
   readonly stores: ObjectStore[] = [];
   readonly groups: GroupInfo[];
+  /** One watch cache per storage prefix; resources sharing a storage read it through converting views. */
+  private readonly caches = new Map<string, WatchCache>();
 
   constructor(opts: ResourceRegistryOptions) {
-    for (const def of opts.defs) {
-      const prefix = `/registry/${def.group || 'core'}/${def.plural}/`;
+    const storagePrefix = (d: Pick<ResourceDef, 'group' | 'plural'>): string =>
+      `/registry/${d.group || 'core'}/${d.plural}/`;
+    const built = new Map<ResourceDef, ObjectStore>();
+    // Owners of their storage first: the resources sharing it need their caches.
+    for (const def of [...opts.defs].sort((a, b) => Number(!!a.sharedStorage) - Number(!!b.sharedStorage))) {
+      const prefix = storagePrefix(def.sharedStorage ?? def);
+      let sharedCache: WatchCache | undefined;
+      if (def.sharedStorage) {
+        sharedCache = this.caches.get(prefix);
+        if (!sharedCache) {
+          throw new Error(`${apiVersionOf(def)} ${def.plural} shares the storage of a resource not served`);
+        }
+      }
       const os = new ObjectStore(def, prefix, {
         store: opts.store,
         clock: opts.clock,
@@ -51,7 +65,18 @@ export class ResourceRegistry {
         fieldTracker: opts.fieldTracker,
         watchHistorySize: opts.watchHistorySize,
         onCacheError: opts.onError,
+        sharedCache,
       });
+      if (!def.sharedStorage) {
+        if (this.caches.has(prefix)) {
+          throw new Error(`two resources own the storage ${prefix}: declare sharedStorage on one of them`);
+        }
+        this.caches.set(prefix, os.sourceCache);
+      }
+      built.set(def, os);
+    }
+    for (const def of opts.defs) {
+      const os = built.get(def)!;
       this.stores.push(os);
       this.byPath.set(pathKey(def.group, def.version, def.plural), os);
       this.byKind.set(kindKey(def.group, def.kind), os);
@@ -73,11 +98,11 @@ export class ResourceRegistry {
 
   /** Starts every watch cache; resolves when all hold a complete state. */
   async start(): Promise<void> {
-    await Promise.all(this.stores.map((s) => s.cache.start()));
+    await Promise.all([...this.caches.values()].map((c) => c.start()));
   }
 
   stop(): void {
-    for (const s of this.stores) s.cache.stop();
+    for (const c of this.caches.values()) c.stop();
   }
 
   lookup(group: string, version: string, plural: string): ObjectStore | undefined {
@@ -103,7 +128,7 @@ export class ResourceRegistry {
 
   get watcherCount(): number {
     let n = 0;
-    for (const s of this.stores) n += s.cache.watcherCount;
+    for (const c of this.caches.values()) n += c.watcherCount;
     return n;
   }
 }

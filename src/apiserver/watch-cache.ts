@@ -80,7 +80,33 @@ export class TooOldResourceVersionError extends Error {
   }
 }
 
-export class WatchCache {
+/**
+ * What readers of a resource's cache use: a {@link WatchCache}, or a view of another resource's cache whose
+ * storage it shares (converted-cache.ts). Entries and events are immutable.
+ */
+export interface ResourceCache {
+  readonly prefix: string;
+  readonly ready: boolean;
+  readonly currentRevision: Revision;
+  readonly size: number;
+  readonly watcherCount: number;
+  start(): Promise<void>;
+  stop(): void;
+  waitForRevision(rev: Revision, timeoutMs: number): Promise<void>;
+  get(key: string): CacheEntry | undefined;
+  list(filter: CacheFilter): CacheEntry[];
+  page(
+    filter: CacheFilter,
+    startAfter: string,
+    limit: number,
+    countRemaining: boolean,
+  ): { entries: CacheEntry[]; more: boolean; remaining: number };
+  eventsSince(rev: Revision, filter: CacheFilter): CacheEvent[];
+  addWatcher(w: CacheWatcher): void;
+  removeWatcher(w: CacheWatcher): void;
+}
+
+export class WatchCache implements ResourceCache {
   readonly prefix: string;
   private readonly store: Store;
   private readonly decodeValue: WatchCacheOptions['decode'];

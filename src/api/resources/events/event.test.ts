@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../object.js';
 import { createErrors, created, row, TEST_NOW, updated } from '../apps/strategy-testing.js';
-import { events } from './event.js';
+import { eventFromCore, events, eventSelectableFields, eventToCore } from './event.js';
 
 function ev(fields: Record<string, unknown> = {}): KubeObject {
   return {
@@ -96,5 +96,81 @@ describe('events.k8s.io Event', () => {
       Count: 4,
       Name: 'web-1.17f3a',
     });
+  });
+});
+
+describe('events.k8s.io Event conversion to and from core/v1', () => {
+  const core: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'web-1.17f3a', namespace: 'default', uid: 'u-1', resourceVersion: '7' },
+    involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default', fieldPath: 'spec.containers{nginx}' },
+    reason: 'Pulled',
+    message: 'pulled',
+    source: { component: 'kubelet', host: 'node-1' },
+    firstTimestamp: '2025-01-01T11:59:00Z',
+    lastTimestamp: '2025-01-01T12:00:00Z',
+    count: 3,
+    type: 'Normal',
+    eventTime: '2025-01-01T11:59:00.000000Z',
+    series: { count: 3, lastObservedTime: '2025-01-01T12:00:00.000000Z' },
+    action: 'Pull',
+    related: { kind: 'Node', name: 'node-1' },
+    reportingComponent: 'kubelet',
+    reportingInstance: 'node-1',
+  };
+  const converted: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: core.metadata,
+    regarding: core.involvedObject,
+    reason: 'Pulled',
+    note: 'pulled',
+    deprecatedSource: core.source,
+    deprecatedFirstTimestamp: '2025-01-01T11:59:00Z',
+    deprecatedLastTimestamp: '2025-01-01T12:00:00Z',
+    deprecatedCount: 3,
+    type: 'Normal',
+    eventTime: '2025-01-01T11:59:00.000000Z',
+    series: core.series,
+    action: 'Pull',
+    related: core.related,
+    reportingController: 'kubelet',
+    reportingInstance: 'node-1',
+  };
+
+  it('renames every field whose name differs and keeps the rest', () => {
+    assert.deepEqual(eventFromCore(core), converted);
+    assert.deepEqual(eventToCore(converted), core);
+  });
+
+  it('round-trips both ways without touching its input', () => {
+    const before = structuredClone(core);
+    assert.deepEqual(eventToCore(eventFromCore(core)), core);
+    assert.deepEqual(eventFromCore(eventToCore(converted)), converted);
+    assert.deepEqual(core, before);
+  });
+
+  it('leaves absent fields absent', () => {
+    const sparse: KubeObject = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'x' }, reason: 'R' };
+    assert.deepEqual(eventFromCore(sparse), sparse);
+    assert.deepEqual(eventToCore(sparse), sparse);
+  });
+
+  it('selects on regarding.*, reportingController, source, reason and type', () => {
+    assert.deepEqual(eventSelectableFields(converted), {
+      'regarding.kind': 'Pod',
+      'regarding.namespace': 'default',
+      'regarding.name': 'web-1',
+      'regarding.uid': '',
+      'regarding.apiVersion': '',
+      'regarding.resourceVersion': '',
+      'regarding.fieldPath': 'spec.containers{nginx}',
+      reason: 'Pulled',
+      reportingController: 'kubelet',
+      source: 'kubelet',
+      type: 'Normal',
+    });
+    assert.equal(eventSelectableFields({ ...converted, deprecatedSource: {} }).source, 'kubelet');
   });
 });

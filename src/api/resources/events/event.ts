@@ -1,6 +1,7 @@
 /**
- * @module events.k8s.io/v1 Event: validation (the strict rules upstream applies to writes through this
- * group; field paths name the core fields, as upstream's do), and the same table as core/v1 events.
+ * @module events.k8s.io/v1 Event: kept in the storage of core/v1 Events and converted field by field;
+ * validation (the strict rules upstream applies to writes through this group; field paths name the core
+ * fields, as upstream's do), the field selectors of this group and the same table as core/v1 events.
  */
 import type { FieldError } from '../../errors.js';
 import type { KubeObject } from '../../object.js';
@@ -8,6 +9,57 @@ import type { ResourceDef } from '../../resource.js';
 import { isQualifiedName } from '../../validation/names.js';
 import { column, translateTimestamp } from '../table-helpers.js';
 import { asObj, asString, deepEqual, immutable, invalid, required } from '../apps/workload-helpers.js';
+
+/** events.k8s.io/v1 field → core/v1 field, for the fields whose names differ; the rest keep their names. */
+const TO_CORE: Readonly<Record<string, string>> = {
+  regarding: 'involvedObject',
+  note: 'message',
+  deprecatedSource: 'source',
+  deprecatedFirstTimestamp: 'firstTimestamp',
+  deprecatedLastTimestamp: 'lastTimestamp',
+  deprecatedCount: 'count',
+  reportingController: 'reportingComponent',
+};
+
+const FROM_CORE: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(TO_CORE).map(([events, core]) => [core, events]),
+);
+
+/** A shallow copy of `obj` with top-level fields renamed, in their original order. */
+function renamed(obj: KubeObject, names: Readonly<Record<string, string>>): KubeObject {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[names[k] ?? k] = v;
+  return out as KubeObject;
+}
+
+/** Upstream's conversion of an events.k8s.io/v1 Event into a core/v1 Event (the stored form). Lossless. */
+export function eventToCore(obj: KubeObject): KubeObject {
+  return renamed(obj, TO_CORE);
+}
+
+/** Upstream's conversion of a core/v1 Event into an events.k8s.io/v1 Event. Lossless. */
+export function eventFromCore(obj: KubeObject): KubeObject {
+  return renamed(obj, FROM_CORE);
+}
+
+/** Field selectors of events.k8s.io/v1 (upstream's field label conversions onto the core event's fields). */
+export function eventSelectableFields(o: KubeObject): Record<string, string> {
+  const r = asObj(o.regarding) ?? {};
+  const src = asObj(o.deprecatedSource) ?? {};
+  return {
+    'regarding.kind': text(r.kind),
+    'regarding.namespace': text(r.namespace),
+    'regarding.name': text(r.name),
+    'regarding.uid': text(r.uid),
+    'regarding.apiVersion': text(r.apiVersion),
+    'regarding.resourceVersion': text(r.resourceVersion),
+    'regarding.fieldPath': text(r.fieldPath),
+    reason: text(o.reason),
+    reportingController: text(o.reportingController),
+    source: text(src.component) || text(o.reportingController),
+    type: text(o.type),
+  };
+}
 
 const REPORTING_INSTANCE_LIMIT = 128;
 const ACTION_LIMIT = 128;
@@ -160,6 +212,14 @@ export const events: ResourceDef = {
   schema: 'io.k8s.api.events.v1.Event',
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: true,
+  sharedStorage: {
+    group: '',
+    version: 'v1',
+    kind: 'Event',
+    plural: 'events',
+    toStorage: eventToCore,
+    fromStorage: eventFromCore,
+  },
 
   validateCreate: validateEventCreate,
   validateUpdate: validateEventUpdate,
@@ -183,4 +243,5 @@ export const events: ResourceDef = {
       description: 'The event name.',
     }),
   ],
+  selectableFields: eventSelectableFields,
 };
