@@ -240,7 +240,7 @@ export async function runAgent(argv: string[]): Promise<number> {
     return 0;
   }
   const flags = parseAgentFlags(argv);
-  const log = pino({ level: flags.logLevel, base: { component: 'skiff-agent' } });
+  const log = pino({ level: flags.logLevel, base: { program: 'skiff-agent' } });
   const kc = loadKubeconfig(flags.kubeconfig, flags.context);
   const transport = new HttpTransport(kc.server, { userAgent: `skiff-agent/${flags.name}` });
   const client = new KubeClient(transport, { fieldManager: 'kubelet' });

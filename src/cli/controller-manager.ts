@@ -83,7 +83,7 @@ export function startInProcessControllerManager(
   const transport = new InProcessTransport(server);
   const manager = startControllerManager({
     client: new KubeClient(transport, { fieldManager: 'kube-controller-manager' }),
-    logger: logger.child({ component: 'controller-manager' }),
+    logger,
     controllers,
   });
   return {
@@ -123,7 +123,7 @@ export async function runControllerManagerCommand(argv: string[]): Promise<numbe
     );
     return 2;
   }
-  const log = pino({ level: flags.logLevel, base: { component: 'skiff-controller-manager' } });
+  const log = pino({ level: flags.logLevel, base: { program: 'skiff-controller-manager' } });
   const kc = loadKubeconfig(flags.kubeconfig, flags.context);
   const transport = new HttpTransport(kc.server);
   const manager = startControllerManager({

@@ -111,7 +111,12 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const le = config.leaderElection;
   const leaderElect = opts.leaderElect ?? le.leaderElect;
   const newScheduler = (): Scheduler =>
-    new Scheduler({ client: opts.client, config, logger: log, ...(opts.clock ? { clock: opts.clock } : {}) });
+    new Scheduler({
+      client: opts.client,
+      config,
+      logger: opts.logger, // the scheduler names its own component
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
 
   const done = (async (): Promise<{ lostLease: boolean }> => {
     if (!leaderElect) {
@@ -181,7 +186,7 @@ export async function runSchedulerCommand(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const log = pino({ level: flags.logLevel, base: { component: 'skiff-scheduler' } });
+  const log = pino({ level: flags.logLevel, base: { program: 'skiff-scheduler' } });
   const kc = loadKubeconfig(flags.kubeconfig, flags.context);
   const transport = new HttpTransport(kc.server);
   const client = new KubeClient(transport, { fieldManager: 'skiff-scheduler' });

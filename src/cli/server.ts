@@ -91,7 +91,7 @@ export function parseServerFlags(argv: string[]): ServerFlags {
 export async function runServer(argv: string[], mode: { localNode: boolean }): Promise<number> {
   const { hollow, rest } = splitHollowFlags(argv);
   const flags = parseServerFlags(rest);
-  const log: Logger = pino({ level: flags.logLevel, base: { component: 'skiff' } });
+  const log: Logger = pino({ level: flags.logLevel, base: { program: 'skiff' } });
   mkdirSync(flags.dataDir, { recursive: true });
   const started = performance.now();
   const store = await openStore({

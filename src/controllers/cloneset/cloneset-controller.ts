@@ -328,7 +328,7 @@ export class CloneSetController {
       informers: [this.cloneSets, this.pods, this.pvcs, this.revisions],
       workers: opts.workers ?? DEFAULT_WORKERS,
       clock: this.clock,
-      logger: this.log,
+      logger: opts.logger, // the runtime adds controller=cloneset itself
     });
 
     this.cloneSets.addEventHandler({

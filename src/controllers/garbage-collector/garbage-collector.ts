@@ -135,7 +135,7 @@ export class GarbageCollector {
       workers,
       maxRetries: Infinity,
       clock: this.clock,
-      logger: this.log,
+      logger: opts.logger,
     });
     this.attemptToOrphan = new Controller({
       name: 'garbagecollector-attempt-to-orphan',
@@ -144,7 +144,7 @@ export class GarbageCollector {
       workers,
       maxRetries: Infinity,
       clock: this.clock,
-      logger: this.log,
+      logger: opts.logger,
     });
     this.graph = new GraphBuilder({
       queues: {

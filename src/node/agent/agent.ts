@@ -184,7 +184,7 @@ export class NodeAgent {
       if (removed) this.log.info({ removed }, 'removed pods no longer bound to this node');
     }
     this.scheduleHousekeeping();
-    this.log.info({ node: this.nodeName }, 'node agent started');
+    this.log.info('node agent started');
   }
 
   /** The port the kubelet endpoint listens on (the one published in the Node), once started. */
@@ -241,7 +241,7 @@ export class NodeAgent {
     this.statusManager.stop();
     await withTimeout(this.events.flush(), 1000);
     await this.ownInformers?.shutdown();
-    this.log.info({ node: this.nodeName }, 'node agent stopped');
+    this.log.info('node agent stopped');
   }
 }
 

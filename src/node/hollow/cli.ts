@@ -361,7 +361,7 @@ export async function runHollowAgent(argv: string[]): Promise<number> {
     return 0;
   }
   const flags = parseHollowAgentFlags(argv);
-  const log = pino({ level: flags.logLevel, base: { component: 'skiff-agent' } });
+  const log = pino({ level: flags.logLevel, base: { program: 'skiff-agent' } });
   const kc = loadKubeconfig(flags.kubeconfig, flags.context);
   const transport = new HttpTransport(kc.server, {
     maxSockets: (flags.hollow.podWorkers ?? 128) + (flags.hollow.nodeWorkers ?? 16) + 4,
