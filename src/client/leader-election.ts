@@ -5,7 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { isStatusError } from '../api/errors.js';
-import { rfc3339Micro, systemClock, type TimerClock } from '../util/clock.js';
+import { rfc3339Micro, sleepUnlessAborted, systemClock, type TimerClock } from '../util/clock.js';
 import type { KubeClient } from './client.js';
 import { LEASES, type Lease } from './resources.js';
 
@@ -294,19 +294,7 @@ export class LeaderElector {
   }
 
   private sleep(ms: number, stop: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (stop.aborted) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        stop.removeEventListener('abort', done);
-        cancel();
-        resolve();
-      };
-      const cancel = this.clock.setTimer(ms, done);
-      stop.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnlessAborted(this.clock, ms, stop);
   }
 }
 

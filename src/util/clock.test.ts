@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeClock } from './clock.js';
+import { FakeClock, sleepUnlessAborted } from './clock.js';
 
 describe('FakeClock timers', () => {
   const cases: Array<{ name: string; timers: Array<[number, string]>; advance: number[]; want: string[] }> = [
@@ -56,5 +56,34 @@ describe('FakeClock timers', () => {
     clock.set(new Date(0));
     assert.equal(clock.now().getTime(), 0);
     assert.equal(fired, false);
+  });
+});
+
+describe('sleepUnlessAborted', () => {
+  const settled = async (p: Promise<void>): Promise<boolean> => {
+    let done = false;
+    void p.then(() => (done = true));
+    await new Promise((r) => setImmediate(r));
+    return done;
+  };
+
+  it('resolves when the clock passes the delay', async () => {
+    const clock = new FakeClock();
+    const p = sleepUnlessAborted(clock, 100, new AbortController().signal);
+    clock.advance(99);
+    assert.equal(await settled(p), false);
+    clock.advance(1);
+    assert.equal(await settled(p), true);
+  });
+
+  it('resolves at once when the signal aborts, before or during the wait', async () => {
+    const clock = new FakeClock();
+    const early = new AbortController();
+    early.abort();
+    assert.equal(await settled(sleepUnlessAborted(clock, 100, early.signal)), true);
+    const late = new AbortController();
+    const p = sleepUnlessAborted(clock, 100, late.signal);
+    late.abort();
+    assert.equal(await settled(p), true);
   });
 });

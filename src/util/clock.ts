@@ -21,6 +21,23 @@ export const systemClock: TimerClock = {
   },
 };
 
+/** Waits `ms` on `clock`; resolves early (never rejects) once `signal` aborts. */
+export function sleepUnlessAborted(clock: TimerClock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      cancel();
+      resolve();
+    };
+    const cancel = clock.setTimer(ms, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 interface FakeTimer {
   at: number;
   seq: number;

@@ -5,7 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { isStatusError, StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/object.js';
-import { systemClock, type TimerClock } from '../../util/clock.js';
+import { sleepUnlessAborted, systemClock, type TimerClock } from '../../util/clock.js';
 import type { KubeClient } from '../client.js';
 import type { ResourceDescriptor } from '../resources.js';
 import { Indexer, type IndexFunc, objectKey, type Store } from './indexer.js';
@@ -236,7 +236,7 @@ export class SharedInformer<T extends KubeObject> {
           if (isStatusError(err)) needList = true;
           backoff = this.nextBackoff(backoff);
           this.log.warn({ err: errorText(err), retryInMs: backoff }, failed);
-          await sleep(this.clock, backoff * (1 + Math.random()), stop);
+          await sleepUnlessAborted(this.clock, backoff * (1 + Math.random()), stop);
         }
       }
     } finally {
@@ -384,21 +384,4 @@ export class SharedInformer<T extends KubeObject> {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Waits `ms` on the clock; resolves early when the signal aborts. */
-function sleep(clock: TimerClock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      cancel();
-      resolve();
-    };
-    const cancel = clock.setTimer(ms, done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

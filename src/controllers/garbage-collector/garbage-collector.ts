@@ -17,7 +17,7 @@ import {
   stripManagedFields,
   type SharedInformerOptions,
 } from '../../client/informer/shared-informer.js';
-import { systemClock, type TimerClock } from '../../util/clock.js';
+import { sleepUnlessAborted, systemClock, type TimerClock } from '../../util/clock.js';
 import { Controller, errorText } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
 import {
@@ -186,7 +186,7 @@ export class GarbageCollector {
           break;
         } catch (err) {
           this.log.warn({ err: errorText(err) }, 'discovery failed; retrying');
-          await sleep(this.clock, Math.min(this.resyncMs, 5_000), signal);
+          await sleepUnlessAborted(this.clock, Math.min(this.resyncMs, 5_000), signal);
         }
       }
       if (signal.aborted) return;
@@ -218,7 +218,7 @@ export class GarbageCollector {
   private async resyncLoop(signal: AbortSignal): Promise<void> {
     if (this.resyncMs <= 0) return;
     while (!signal.aborted) {
-      await sleep(this.clock, this.resyncMs, signal);
+      await sleepUnlessAborted(this.clock, this.resyncMs, signal);
       if (signal.aborted) return;
       try {
         await this.syncMonitors(signal);
@@ -563,20 +563,4 @@ export class GarbageCollector {
 
 function monitorKey(r: { group: string; resource: string }): string {
   return r.group ? `${r.resource}.${r.group}` : r.resource;
-}
-
-function sleep(clock: TimerClock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      cancel();
-      resolve();
-    };
-    const cancel = clock.setTimer(ms, done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -12,7 +12,7 @@ import type { KubeClient } from '../../client/client.js';
 import { SharedInformerFactory, type SharedInformerFactoryOptions } from '../../client/informer/factory.js';
 import { stripManagedFields } from '../../client/informer/shared-informer.js';
 import { LeaderElector } from '../../client/leader-election.js';
-import { systemClock, type TimerClock } from '../../util/clock.js';
+import { sleepUnlessAborted, systemClock, type TimerClock } from '../../util/clock.js';
 import { errorText } from './controller.js';
 import { clientEventSink, EventRecorder } from './event-recorder.js';
 
@@ -153,7 +153,7 @@ export class ControllerManager {
         return { lostLease: true };
       }
       this.log.warn('lost leadership; campaigning again');
-      await sleep(this.clock, retryPeriodMs, stop);
+      await sleepUnlessAborted(this.clock, retryPeriodMs, stop);
     }
     return { lostLease: false };
   }
@@ -225,20 +225,4 @@ export class ControllerManager {
 function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-function sleep(clock: TimerClock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      cancel();
-      resolve();
-    };
-    const cancel = clock.setTimer(ms, done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
