@@ -21,7 +21,7 @@ import type {
   ScorePlugin,
 } from '../../framework/interface.js';
 import { Status } from '../../framework/status.js';
-import { PodLabelIndex } from '../pod-topology-spread/pod-label-index.js';
+import { nodeInfosNamed, PodLabelIndex } from '../pod-topology-spread/pod-label-index.js';
 import {
   type AffinityTerm,
   MAX_NODE_SCORE,
@@ -335,16 +335,9 @@ export class InterPodAffinity
   private infos(
     lister: NodeInfoLister,
     names: (index: PodLabelIndex) => Set<string> | undefined,
-  ): NodeInfo[] | readonly NodeInfo[] {
+  ): readonly NodeInfo[] {
     this.index.sync(this.changes, lister);
-    const set = names(this.index);
-    if (set === undefined) return lister.list();
-    const out: NodeInfo[] = [];
-    for (const n of set) {
-      const ni = lister.get(n);
-      if (ni !== undefined) out.push(ni);
-    }
-    return out;
+    return nodeInfosNamed(lister, names(this.index));
   }
 
   // ---- PreFilter / Filter ----

@@ -147,6 +147,17 @@ function collectTerms(terms: readonly AffinityTerm[], pairs: Set<string>): boole
   return unindexed;
 }
 
+/** The named nodes as the source has them now (gone ones left out); every node when `names` is undefined. */
+export function nodeInfosNamed(source: NodeSource, names: Iterable<string> | undefined): readonly NodeInfo[] {
+  if (names === undefined) return source.list();
+  const out: NodeInfo[] = [];
+  for (const n of names) {
+    const ni = source.get(n);
+    if (ni !== undefined) out.push(ni);
+  }
+  return out;
+}
+
 /**
  * Per label pair: the nodes holding a pod with that label, the nodes holding a pod whose required
  * anti-affinity term needs that label on the incoming pod, and likewise for the terms that score (required

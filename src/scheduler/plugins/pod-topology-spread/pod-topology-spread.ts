@@ -37,7 +37,7 @@ import {
   type RequiredNodeAffinity,
 } from '../helpers/index.js';
 import { defaultSelector, type WorkloadListers } from './default-selector.js';
-import { PodLabelIndex } from './pod-label-index.js';
+import { nodeInfosNamed, PodLabelIndex } from './pod-label-index.js';
 import {
   type Cell,
   Contribution,
@@ -491,14 +491,7 @@ export class PodTopologySpread
 
   /** The nodes that may hold a pod matching the selector (a per-node count is 0 elsewhere). */
   private nodesWithPodsMatching(lister: NodeInfoLister, selector: LabelSelector): readonly NodeInfo[] {
-    const names = this.index.nodesWithPodsMatching([selector]);
-    if (names === undefined) return lister.list();
-    const out: NodeInfo[] = [];
-    for (const n of names) {
-      const ni = lister.get(n);
-      if (ni !== undefined) out.push(ni);
-    }
-    return out;
+    return nodeInfosNamed(lister, this.index.nodesWithPodsMatching([selector]));
   }
 
   // ---- PreFilter / Filter ----
