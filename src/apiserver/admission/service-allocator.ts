@@ -6,6 +6,7 @@ import { type FieldError, invalid } from '../../api/errors.js';
 import { isObject, type KubeObject } from '../../api/object.js';
 import type { ObjectStore } from '../object-store.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './types.js';
+import { ipv4String, parseIPv4 } from '../../util/ipv4.js';
 
 export interface ServiceAllocatorOptions {
   /** e.g. '10.96.0.0/12' */
@@ -27,32 +28,15 @@ export function parseCidr(cidr: string): Cidr {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
   if (!m) throw new Error(`invalid IPv4 CIDR: ${cidr}`);
   const bits = Number(m[5]);
-  const ip = ipToInt(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`);
+  const ip = parseIPv4(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`);
   if (ip === undefined || bits < 8 || bits > 30) throw new Error(`invalid IPv4 CIDR: ${cidr}`);
   const size = 2 ** (32 - bits);
   return { base: ip - (ip % size), size, text: cidr };
 }
 
-function ipToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 /** The first usable address of the range: the `kubernetes` Service's ClusterIP. */
 export function firstServiceIP(cidr: string): string {
-  return intToIp(parseCidr(cidr).base + 1);
+  return ipv4String(parseCidr(cidr).base + 1);
 }
 
 type Spec = Record<string, unknown>;
@@ -142,7 +126,7 @@ export class ServiceAllocator implements AdmissionPlugin {
         spec['clusterIPs'] = ['None'];
       } else if (typeof ip === 'string' && ip !== '') {
         if (ip !== oldIP) {
-          const n = ipToInt(ip);
+          const n = parseIPv4(ip);
           if (n === undefined || n <= this.cidr.base || n >= this.cidr.base + this.cidr.size - 1) {
             errs.push({
               type: 'FieldValueInvalid',
@@ -248,8 +232,8 @@ export class ServiceAllocator implements AdmissionPlugin {
     // Upstream reserves the lower part of the range for static allocation; random picks use the upper part first.
     const start = Math.floor(Math.random() * count);
     for (let i = 0; i < count; i++) {
-      const candidate = intToIp(first + ((start + i) % count));
-      if (candidate === intToIp(first)) continue;
+      const candidate = ipv4String(first + ((start + i) % count));
+      if (candidate === ipv4String(first)) continue;
       if (!used.has(candidate)) return candidate;
     }
     return undefined;

@@ -2,6 +2,7 @@
  * @module Fake addressing for hollow nodes: node IPs from 172.16.0.0/12 and one pod CIDR per node carved
  * out of 10.0.0.0/8, each CIDR with a small bitmap allocator of pod IPs.
  */
+import { ipv4String, parseIPv4 } from '../../util/ipv4.js';
 
 const NODE_NET = 0xac100000; // 172.16.0.0/12
 const NODE_NET_SIZE = 1 << 20;
@@ -13,24 +14,6 @@ const MAX_BLOCK_BITS = 16;
 
 /** The most hollow nodes one pool can address (one /24 of 10.0.0.0/8 each). */
 export const MAX_HOLLOW_NODES = 1 << (POD_NET_BITS - MIN_BLOCK_BITS);
-
-export function ipv4String(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** The address as a number, or undefined when `s` is not dotted-quad IPv4. */
-export function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
 
 /** Host bits of each node's pod CIDR for a pool of `nodeCount` nodes: as large as 10.0.0.0/8 allows. */
 export function podBlockBits(nodeCount: number): number {

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  hollowNodeIP,
-  hollowPodCIDR,
-  ipv4String,
-  MAX_HOLLOW_NODES,
-  parseIPv4,
-  podBlockBits,
-  PodIPPool,
-} from './ip-pool.js';
+import { hollowNodeIP, hollowPodCIDR, MAX_HOLLOW_NODES, podBlockBits, PodIPPool } from './ip-pool.js';
+import { ipv4String, parseIPv4 } from '../../util/ipv4.js';
 import {
   buildHollowNode,
   DEFAULT_CAPACITY,
