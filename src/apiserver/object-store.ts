@@ -65,7 +65,10 @@ export interface WriteOptions {
   fieldManager: string;
   /** '' for the main resource, else 'status', 'scale', ... */
   subresource: string;
-  /** Set when the caller already recorded managedFields (server-side apply). */
+  /**
+   * Set when the object's managedFields are already final: recorded by the caller (server-side apply), or
+   * to be kept as they are (pods/binding, which upstream writes to storage without a field manager).
+   */
   managedFieldsDone?: boolean;
   /**
    * Skip the resource's defaulting, strategy and validation (a subresource such as pods/binding that
