@@ -22,6 +22,7 @@ import { parsePodLogOptions, podLogQuery, queryFlag } from '../node/server/log-o
 import type { NodeProxy } from './handlers/context.js';
 import { parseRequestInfo } from './request-info.js';
 import type { ApiRequest, ApiResponse } from './transport.js';
+import { errorText } from '../util/errors.js';
 
 /** Where an agent's kubelet endpoint listens. */
 export interface KubeletEndpoint {
@@ -298,7 +299,7 @@ export class KubeletProxy implements NodeProxy {
       ({ ep, path }) => this.tunnel(req, socket, head, ep, path),
       (err: unknown) => {
         if (!isStatusError(err)) this.log.error({ err, path: req.url }, 'upgrade failed');
-        rejectUpgrade(socket, isStatusError(err) ? err : internalError(errorMessage(err)));
+        rejectUpgrade(socket, isStatusError(err) ? err : internalError(errorText(err)));
       },
     );
   }
@@ -382,10 +383,6 @@ export class KubeletProxy implements NodeProxy {
     });
     socket.on('close', () => backend.destroy());
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Resolves once the response's unsent bytes are low again, or the client is gone. */

@@ -8,6 +8,7 @@ import { isStatusError } from '../api/errors.js';
 import { rfc3339Micro, sleepUnlessAborted, systemClock, type TimerClock } from '../util/clock.js';
 import type { KubeClient } from './client.js';
 import { LEASES, type Lease } from './resources.js';
+import { errorText } from '../util/errors.js';
 
 /** Calls into the candidate. Exceptions are logged, never propagated. */
 export interface LeaderCallbacks {
@@ -330,8 +331,4 @@ function writeSpec(base: Lease, r: LeaderRecord): NonNullable<Lease['spec']> {
     leaseTransitions: r.leaseTransitions,
   };
   return spec;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

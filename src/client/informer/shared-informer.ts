@@ -9,6 +9,7 @@ import { sleepUnlessAborted, systemClock, type TimerClock } from '../../util/clo
 import type { KubeClient } from '../client.js';
 import type { ResourceDescriptor } from '../resources.js';
 import { Indexer, type IndexFunc, objectKey, type Store } from './indexer.js';
+import { errorText } from '../../util/errors.js';
 
 /** What a delete handler gets for an object that vanished while the watch was down: its last known state. */
 export class DeletedFinalStateUnknown<T extends KubeObject> {
@@ -380,8 +381,4 @@ export class SharedInformer<T extends KubeObject> {
       this.armResync(l);
     });
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

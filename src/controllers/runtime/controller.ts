@@ -9,6 +9,7 @@ import { DeletedFinalStateUnknown } from '../../client/informer/shared-informer.
 import { RateLimitingQueue } from '../../client/workqueue/rate-limiting-queue.js';
 import type { RateLimiter } from '../../client/workqueue/rate-limiter.js';
 import { systemClock, type TimerClock } from '../../util/clock.js';
+import { errorText } from '../../util/errors.js';
 
 /** What a reconcile may ask for besides success: to be looked at again after a while. */
 export interface ReconcileResult {
@@ -160,6 +161,5 @@ export class Controller {
   }
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+/** Re-exported for the controllers, which take it from the runtime. */
+export { errorText };

@@ -31,6 +31,7 @@ import {
   successStatus,
   type ChannelStatus,
 } from './stream-protocol.js';
+import { errorText } from '../../util/errors.js';
 
 /** What the endpoint needs from the agent. */
 export interface KubeletHost {
@@ -167,7 +168,7 @@ export class KubeletServer {
       }
       throw new HttpFailure(404, '404 page not found');
     } catch (err) {
-      const f = err instanceof HttpFailure ? err : new HttpFailure(500, errorMessage(err));
+      const f = err instanceof HttpFailure ? err : new HttpFailure(500, errorText(err));
       if (f.code >= 500) this.log.warn({ err, path: req.url }, 'kubelet endpoint request failed');
       if (res.headersSent) res.end();
       else res.writeHead(f.code, { 'Content-Type': 'text/plain; charset=utf-8' }).end(f.message);
@@ -298,7 +299,7 @@ export class KubeletServer {
         );
       }
     } catch (err) {
-      const f = err instanceof HttpFailure ? err : new HttpFailure(500, errorMessage(err));
+      const f = err instanceof HttpFailure ? err : new HttpFailure(500, errorText(err));
       writeRawResponse(socket, f.code, f.message);
       return;
     }
@@ -327,7 +328,7 @@ export class KubeletServer {
           signal: s.signal,
         });
       } catch (err) {
-        return internalErrorStatus(`error executing command in container: ${errorMessage(err)}`);
+        return internalErrorStatus(`error executing command in container: ${errorText(err)}`);
       }
       return code === 0 ? successStatus() : exitCodeStatus(r.command, code);
     }
@@ -342,10 +343,6 @@ export class KubeletServer {
     }
     return successStatus();
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** An HTTP error answer on a socket that was not upgraded. */
