@@ -6,6 +6,7 @@
 import type { PodTemplateSpec } from '../../api/openapi/generated/types.js';
 import type { Deployment, ReplicaSet } from '../../client/resources.js';
 import { rfc3339 } from '../../util/clock.js';
+import { intOrPercentValue, type IntOrString } from '../runtime/int-or-percent.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -36,7 +37,7 @@ export const Reason = {
 /** int32 max: progressDeadlineSeconds / revisionHistoryLimit with this value mean "none". */
 const MAX_INT32 = 2147483647;
 
-export type IntOrString = number | string;
+export type { IntOrString };
 type DeploymentCondition = NonNullable<NonNullable<Deployment['status']>['conditions']>[number];
 type DeploymentStatus = NonNullable<Deployment['status']>;
 
@@ -44,14 +45,9 @@ export function specReplicas(obj: { spec?: { replicas?: number } }): number {
   return obj.spec?.replicas ?? 1;
 }
 
-/** upstream's GetScaledValueFromIntOrPercent: ints as they are, "N%" of total rounded up or down. */
+/** {@link intOrPercentValue}, with an unset value counting as 0. */
 export function valueFromIntOrPercent(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) throw new Error(`invalid value for IntOrString: invalid value "${v}"`);
-  const x = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(x) : Math.floor(x);
+  return v === undefined ? 0 : intOrPercentValue(v, total, roundUp);
 }
 
 /**
