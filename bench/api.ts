@@ -294,11 +294,13 @@ async function main(): Promise<void> {
     const warm = 2000;
     await createPods(url, ns, 0, warm);
     const cpu0 = cpuSeconds(child.pid!);
+    const gen0 = process.cpuUsage();
     const t0 = performance.now();
     const createCount = Math.min(PODS, 40_000) - warm;
     const lat = await createPods(url, ns, warm, warm + createCount);
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid!) - cpu0;
+    const gen = process.cpuUsage(gen0);
     const creates = createCount / secs;
     report(
       `pod creates over HTTP, ${CLIENTS} clients`,
@@ -306,6 +308,7 @@ async function main(): Promise<void> {
     );
     report('  create latency p50 / p99', `${ms(pct(lat, 50))} / ${ms(pct(lat, 99))}`);
     report('  server CPU per create', `${((cpu / createCount) * 1e6).toFixed(0)} µs`);
+    report('  load generator CPU per create', `${((gen.user + gen.system) / createCount).toFixed(0)} µs`);
     if (CREATES_ONLY) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

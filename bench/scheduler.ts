@@ -1,15 +1,16 @@
 /**
  * @module Scheduler benchmark (`npm run bench:scheduler`): an ApiServer on SQLite and the scheduler in one
- * process over the in-process transport. Creates N nodes, starts the scheduler, then creates M pods (plain,
- * with pod anti-affinity, or with topology spread) and reports pods/s from the first create to the last
- * bind, create-to-bound latency percentiles (as the scheduler's pod informer sees the binding, or a pod
- * watch with `--watch`), process CPU and the time spent in scheduling cycles. `--precreate` creates the pods
+ * process, as `skiff server` runs them: the scheduler in a worker thread over a MessagePort transport
+ * (`--threads=false`: on the server's thread over the in-process transport). Creates N nodes, starts the
+ * scheduler, then creates M pods (plain, with pod anti-affinity, or with topology spread) and reports pods/s
+ * from the first create to the last bind, create-to-bound latency percentiles (as a pod watch on the server's
+ * thread sees the binding), process CPU and the time spent in scheduling cycles. `--precreate` creates the pods
  * first and starts the scheduler afterwards, which measures scheduling and binding alone. `--cpu-prof` writes
  * a CPU profile of the measured part, `--alloc-prof` a sampling profile of what it allocated (collected
  * objects included).
  *
  *   npm run bench:scheduler                          # the matrix: 500/5,000 nodes × 10,000/50,000 pods × plain/anti-affinity
- *   npm run bench:scheduler -- --nodes=5000 --pods=50000 --mode=plain [--precreate] [--cpu-prof|--alloc-prof] [--watch]
+ *   npm run bench:scheduler -- --nodes=5000 --pods=50000 --mode=plain [--precreate] [--threads=false] [--cpu-prof|--alloc-prof]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,9 +34,12 @@ import { PodScheduler } from '../src/scheduler/schedule-one.js';
 import { EventRecorder } from '../src/scheduler/events.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { systemClock } from '../src/util/clock.js';
+import { startThread, type RunningThread } from '../src/cli/threads.js';
+import type { SchedulerStats } from '../src/scheduler/scheduler.js';
 import { openStore } from '../src/storage/index.js';
 
 type Mode = 'plain' | 'anti-affinity' | 'spread';
+type SchedStats = SchedulerStats & { eventsDropped: number };
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -44,6 +48,8 @@ const args = new Map(
   }),
 );
 const CONCURRENCY = Number(args.get('concurrency') ?? 256);
+/** The scheduler in a worker thread, as `skiff server` runs it; `--threads=false` on the server's thread. */
+const THREADS = args.get('threads') !== 'false';
 const GROUP = Number(args.get('group') ?? 20);
 const ZONES = 10;
 
@@ -155,58 +161,86 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       await client.updateStatus(NODES, { ...created, status: NODE_STATUS });
     });
 
-    // Times create → bound as the scheduler's own pod informer sees the binding (as upstream's
-    // scheduler_perf counts through the scheduler's informers); `--watch` opens a separate pod watch instead.
+    // Times create → bound as a pod watch on the server's thread sees the binding. Lines are scanned, not
+    // parsed, to keep the measurement's own cost off the thread it measures.
     const created = new Float64Array(pods);
     const bound = new Float64Array(pods);
     let boundCount = 0;
     let allBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
-    const seen = (p: Pod): void => {
-      if (!p.spec?.nodeName) return;
-      const i = Number(p.metadata.name!.slice(1));
+    const seenLine = (line: string): void => {
+      if (!line.includes('"nodeName":"')) return;
+      const m = /"name":"p(\d+)"/.exec(line);
+      if (!m) return;
+      const i = Number(m[1]);
       if (bound[i] !== 0) return;
       bound[i] = performance.now();
       if (++boundCount === pods) allBound();
     };
-
-    const sched = new Scheduler({
-      client,
-      maxInFlightBindings: Number(args.get('in-flight') ?? 1000),
-      ...(args.has('no-events')
-        ? {
-            events: new EventRecorder({
-              sink: { create: async (e) => e, update: async () => {} },
-              clock: systemClock,
-              component: 'default-scheduler',
-              instance: 'bench',
-            }),
-          }
-        : {}),
-    });
     const watchAbort = new AbortController();
-    let watching: Promise<void> = Promise.resolve();
-    if (args.has('watch')) {
-      const watch = await client.watch(PODS, { namespace: 'default', signal: watchAbort.signal });
-      watchAbort.signal.addEventListener('abort', () => watch.stop(), { once: true });
-      watching = (async () => {
-        try {
-          for await (const ev of watch) {
-            if (ev.type === 'MODIFIED' || ev.type === 'ADDED') seen(ev.object);
-          }
-        } catch {
-          // Aborted at the end.
-        }
-      })();
-    } else {
-      sched.podInformer.addEventHandler({ onAdd: seen, onUpdate: (_old, p) => seen(p) });
-    }
+    const watchTransport = new InProcessTransport(server);
+    const watchStream = await watchTransport.stream({
+      method: 'GET',
+      path: '/api/v1/namespaces/default/pods',
+      query: new URLSearchParams({ watch: 'true' }),
+      signal: watchAbort.signal,
+    });
+    const watching = (async () => {
+      try {
+        for await (const line of watchStream.lines) seenLine(line);
+      } catch {
+        // Aborted at the end.
+      }
+    })();
+
     const stop = new AbortController();
     let running: Promise<void> | undefined;
-    const startScheduler = async (): Promise<void> => {
-      running = sched.run(stop.signal);
-      while (sched.cache.nodeCount() < nodes) await new Promise((r) => setTimeout(r, 10));
-    };
+    let stats: () => Promise<SchedStats | undefined>;
+    let whereIs: (name: string) => string = () => 'unknown (the scheduler runs in a worker thread)';
+    let startScheduler: () => Promise<void>;
+    if (THREADS) {
+      let thread: RunningThread | undefined;
+      stats = async () => (await thread?.stats()) as SchedStats | undefined;
+      startScheduler = async () => {
+        thread = startThread({
+          job: { kind: 'scheduler' },
+          server,
+          logger: pino({ level: 'silent' }),
+          logLevel: 'silent',
+        });
+        running = stop.signal.aborted
+          ? Promise.resolve()
+          : new Promise<void>((r) =>
+              stop.signal.addEventListener('abort', () => void thread!.stop().then(r)),
+            );
+        // Scheduling starts once its informers have synced; it has stats from then on.
+        while ((await stats()) === undefined) await new Promise((r) => setTimeout(r, 10));
+      };
+    } else {
+      const sched = new Scheduler({
+        client,
+        maxInFlightBindings: Number(args.get('in-flight') ?? 1000),
+        ...(args.has('no-events')
+          ? {
+              events: new EventRecorder({
+                sink: { create: async (e) => e, update: async () => {} },
+                clock: systemClock,
+                component: 'default-scheduler',
+                instance: 'bench',
+              }),
+            }
+          : {}),
+      });
+      stats = async () => ({ ...sched.stats, eventsDropped: sched.events.dropped });
+      whereIs = (name) => {
+        const pod = { metadata: { name, namespace: 'default' } } as SchedPod;
+        return sched.queue.whereIs(pod) ?? 'not queued';
+      };
+      startScheduler = async () => {
+        running = sched.run(stop.signal);
+        while (sched.cache.nodeCount() < nodes) await new Promise((r) => setTimeout(r, 10));
+      };
+    }
     if (!precreate) await startScheduler();
 
     const profiler = args.has('cpu-prof') ? new Session() : undefined;
@@ -237,7 +271,6 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       created.fill(tCreated);
       await startScheduler();
     }
-    const cycle0 = sched.stats.cycleMs;
     const tSched = precreate ? performance.now() : t0;
     // Fails with a diagnosis when binding stalls for 30 s.
     let lastCount = -1;
@@ -255,14 +288,12 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
           if (performance.now() - lastProgress < 30_000) return;
           const unbound: string[] = [];
           for (let i = 0; i < pods && unbound.length < 5; i++) if (bound[i] === 0) unbound.push(`p${i}`);
-          const where = unbound.map((n) => {
-            const pod = { metadata: { name: n, namespace: 'default' } } as SchedPod;
-            return `${n}: ${sched.queue.whereIs(pod) ?? 'not queued'}`;
-          });
-          reject(
-            new Error(
-              `stalled at ${boundCount}/${pods} bound; queue ${JSON.stringify(sched.queue.counts())}; ` +
-                `stats ${JSON.stringify(sched.stats)}; assumed ${sched.cache.assumedPodCount()}; ${where.join(', ')}`,
+          const where = unbound.map((n) => `${n}: ${whereIs(n)}`);
+          void stats().then((st) =>
+            reject(
+              new Error(
+                `stalled at ${boundCount}/${pods} bound; stats ${JSON.stringify(st)}; ${where.join(', ')}`,
+              ),
             ),
           );
         }, 1000);
@@ -283,6 +314,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       writeFileSync(file, JSON.stringify(profile));
       console.error(`allocation profile written to ${file}`);
     }
+    const st = await stats();
     const lat: number[] = [];
     for (let i = 0; i < pods; i++) lat.push(bound[i]! - created[i]!);
     lat.sort((a, b) => a - b);
@@ -298,15 +330,16 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       wallS: wall,
       cpuS: (cpu.user + cpu.system) / 1e6,
       schedCpuS: (cpuSched.user + cpuSched.system) / 1e6,
-      cycleS: (sched.stats.cycleMs - (precreate ? 0 : cycle0 - cycle0)) / 1000,
-      bindingInFlightMax: sched.stats.maxInFlightBindings,
+      cycleS: (st?.cycleMs ?? NaN) / 1000,
+      bindingInFlightMax: st?.maxInFlightBindings ?? NaN,
       createPerSec: pods / ((tCreated - t0) / 1000),
-      eventsDropped: sched.events.dropped,
+      eventsDropped: st?.eventsDropped ?? NaN,
     };
     stop.abort();
     await running;
     watchAbort.abort();
     await watching;
+    watchTransport.close();
     return result;
   } finally {
     await server.close();

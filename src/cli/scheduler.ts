@@ -17,7 +17,7 @@ import {
   parseConfiguration,
   type KubeSchedulerConfiguration,
 } from '../scheduler/config.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { Scheduler, type SchedulerStats } from '../scheduler/scheduler.js';
 import type { TimerClock } from '../util/clock.js';
 
 export interface SchedulerFlags {
@@ -100,6 +100,8 @@ export interface StartSchedulerOptions {
 /** A running scheduler; `done` resolves when it stopped (by stop(), or by losing the lease without rejoining). */
 export interface RunningScheduler {
   stop(): Promise<void>;
+  /** The counters of the scheduler running now (undefined while not leading), with its dropped Events. */
+  stats(): (SchedulerStats & { eventsDropped: number }) | undefined;
   readonly done: Promise<{ lostLease: boolean }>;
 }
 
@@ -110,13 +112,14 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const stop = new AbortController();
   const le = config.leaderElection;
   const leaderElect = opts.leaderElect ?? le.leaderElect;
+  let current: Scheduler | undefined;
   const newScheduler = (): Scheduler =>
-    new Scheduler({
+    (current = new Scheduler({
       client: opts.client,
       config,
       logger: opts.logger, // the scheduler names its own component
       ...(opts.clock ? { clock: opts.clock } : {}),
-    });
+    }));
 
   const done = (async (): Promise<{ lostLease: boolean }> => {
     if (!leaderElect) {
@@ -166,6 +169,7 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
       stop.abort();
       await done;
     },
+    stats: () => current && { ...current.stats, eventsDropped: current.events.dropped },
   };
 }
 

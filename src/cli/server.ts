@@ -12,6 +12,7 @@ import { startLocalAgent, type RunningAgent } from './agent.js';
 import { parseControllerList, startInProcessControllerManager } from './controller-manager.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { startScheduler } from './scheduler.js';
+import { startThread, type RunningThread, type ThreadJob } from './threads.js';
 
 export interface ServerFlags {
   dataDir: string;
@@ -29,6 +30,8 @@ export interface ServerFlags {
   controllers: string[] | undefined;
   /** Whether the scheduler runs in-process. */
   scheduler: boolean;
+  /** Whether the scheduler and the controllers run in worker threads (else on the API server's thread). */
+  threads: boolean;
 }
 
 function seconds(flag: string, v: string): number {
@@ -58,6 +61,7 @@ export function parseServerFlags(argv: string[]): ServerFlags {
       'watch-history-size': { type: 'string' },
       controllers: { type: 'string', default: '*' },
       scheduler: { type: 'string', default: 'true' },
+      threads: { type: 'string', default: 'true' },
     },
     strict: true,
     allowPositionals: false,
@@ -70,8 +74,10 @@ export function parseServerFlags(argv: string[]): ServerFlags {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--listen has an invalid port: "${listen}"`);
   const history = values['watch-history-size'];
-  if (values.scheduler !== 'true' && values.scheduler !== 'false') {
-    throw new Error(`--scheduler must be true or false, got "${values.scheduler}"`);
+  for (const flag of ['scheduler', 'threads'] as const) {
+    if (values[flag] !== 'true' && values[flag] !== 'false') {
+      throw new Error(`--${flag} must be true or false, got "${values[flag]}"`);
+    }
   }
   return {
     dataDir: resolve(values['data-dir']),
@@ -84,6 +90,39 @@ export function parseServerFlags(argv: string[]): ServerFlags {
     watchHistorySize: history === undefined ? undefined : count('watch-history-size', history),
     controllers: parseControllerList(values.controllers),
     scheduler: values.scheduler === 'true',
+    threads: values.threads === 'true',
+  };
+}
+
+/**
+ * The scheduler and the controller manager, each in a worker thread of its own (or, with --threads=false, on
+ * the API server's thread over the in-process transport).
+ */
+function startControlLoops(server: ApiServer, flags: ServerFlags, log: Logger): { stop(): Promise<void> } {
+  const running: Array<{ stop(): Promise<void> }> = [];
+  if (flags.threads) {
+    const thread = (job: ThreadJob): RunningThread =>
+      startThread({ job, server, logger: log, logLevel: flags.logLevel });
+    if (flags.scheduler) running.push(thread({ kind: 'scheduler' }));
+    if (flags.controllers?.length !== 0) {
+      running.push(thread({ kind: 'controllers', controllers: flags.controllers }));
+    }
+  } else {
+    const transport = new InProcessTransport(server);
+    if (flags.scheduler) {
+      const scheduler = startScheduler({
+        client: new KubeClient(transport, { fieldManager: 'skiff-scheduler' }),
+        logger: log,
+        rejoinAfterLoss: true,
+      });
+      running.push({ stop: () => scheduler.stop().finally(() => transport.close()) });
+    }
+    running.push(startInProcessControllerManager(server, log, flags.controllers));
+  }
+  return {
+    async stop() {
+      await Promise.all(running.map((r) => r.stop()));
+    },
   };
 }
 
@@ -116,15 +155,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
       log.error({ err }, 'the local node agent did not start; serving without a local node');
     }
   }
-  const controllers = startInProcessControllerManager(server, log, flags.controllers);
-  const controlPlane = new InProcessTransport(server);
-  const scheduler = flags.scheduler
-    ? startScheduler({
-        client: new KubeClient(controlPlane, { fieldManager: 'skiff-scheduler' }),
-        logger: log,
-        rejoinAfterLoss: true,
-      })
-    : undefined;
+  const controlLoops = startControlLoops(server, flags, log);
   const clientHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
   const serverUrl = `http://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${bound.port}`;
   const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
@@ -150,9 +181,7 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await scheduler?.stop();
-  controlPlane.close();
-  await controllers.stop();
+  await controlLoops.stop();
   await localAgent?.stop();
   await hollowPool?.stop();
   await server.close();

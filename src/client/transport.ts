@@ -66,7 +66,7 @@ export function isTransportError(err: unknown): err is TransportError {
 }
 
 /** Collects text chunks, splits them into lines, and hands them to one async reader. */
-class LineQueue implements AsyncIterable<string> {
+export class LineQueue implements AsyncIterable<string> {
   private lines: string[] = [];
   private head = 0;
   private partial = '';
@@ -177,7 +177,7 @@ const NEVER = new AbortController().signal;
 setMaxListeners(0, NEVER);
 
 /** The in-memory `ApiRequest`: the body is the caller's text, encoded once. */
-class InProcessRequest implements ApiRequest {
+export class InProcessRequest implements ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
@@ -329,7 +329,7 @@ export class InProcessTransport implements Transport {
   }
 }
 
-function abortError(req: TransportRequest): TransportError {
+export function abortError(req: TransportRequest): TransportError {
   return new TransportError(`${req.method} ${req.path}: request aborted`);
 }
 
