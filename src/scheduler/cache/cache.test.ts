@@ -324,3 +324,40 @@ test('incremental affinity lists match a full rebuild after random changes', () 
     }
   }
 });
+
+test('the snapshot journal names the nodes each update changed, and gives up on a rebuild', () => {
+  const { cache } = newCache();
+  for (let i = 0; i < 4; i++) cache.addNode(node(`n${i}`));
+  const s = snapshotOf(cache);
+  const seq0 = s.changeSeq;
+  assert.deepEqual(s.changedSince(seq0), []);
+  cache.addPod(pod('a', 'n1'));
+  cache.updateSnapshot(s);
+  cache.updateSnapshot(s); // nothing changed: no entry
+  cache.addPod(pod('b', 'n3'));
+  cache.addPod(pod('c', 'n1'));
+  cache.updateSnapshot(s);
+  assert.equal(s.changeSeq, seq0 + 2);
+  assert.deepEqual([...s.changedSince(seq0)!].sort(), ['n1', 'n1', 'n3']);
+  assert.deepEqual([...s.changedSince(seq0 + 1)!].sort(), ['n1', 'n3']);
+  const seq1 = s.changeSeq;
+  cache.addNode(node('n9'));
+  cache.updateSnapshot(s);
+  assert.equal(s.changedSince(seq1), undefined, 'a new node rebuilds the lists');
+  assert.equal(s.changedSince(seq0), undefined);
+  assert.deepEqual(s.changedSince(s.changeSeq), []);
+  assert.equal(s.changedSince(s.changeSeq + 1), undefined, 'a sequence number from elsewhere');
+});
+
+test('the snapshot journal reaches back a bounded number of updates', () => {
+  const { cache } = newCache();
+  cache.addNode(node('n1'));
+  const s = snapshotOf(cache);
+  const seq0 = s.changeSeq;
+  for (let i = 0; i < 300; i++) {
+    cache.addPod(pod(`p${i}`, 'n1', '1m'));
+    cache.updateSnapshot(s);
+  }
+  assert.equal(s.changedSince(seq0), undefined);
+  assert.deepEqual(s.changedSince(s.changeSeq - 1), ['n1']);
+});

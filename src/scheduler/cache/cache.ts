@@ -225,11 +225,13 @@ export class SchedulerCache {
     // these alone unless every list is rebuilt anyway.
     let affinityChanges: Array<[NodeInfo, boolean]> | undefined;
     let antiChanges: Array<[NodeInfo, boolean]> | undefined;
+    const changed: string[] = [];
     for (let item = this.head; item && item.info.generation > gen; item = item.next) {
       const info = item.info;
       const node = info.node;
       if (!node) continue;
       const name = node.metadata.name ?? '';
+      changed.push(name);
       let existing = snapshot.nodeInfoMap.get(name);
       if (!existing) {
         updateAll = true;
@@ -254,8 +256,10 @@ export class SchedulerCache {
     }
     if (updateAll || snapshot.nodeInfoList.length !== this.nodeTree.numNodes) {
       this.updateSnapshotLists(snapshot, true);
+      snapshot.noteChanged(null);
       return;
     }
+    if (changed.length > 0) snapshot.noteChanged(changed);
     if (affinityChanges) {
       snapshot.havePodsWithAffinityNodeInfoList = applyChanges(
         snapshot.havePodsWithAffinityNodeInfoList,

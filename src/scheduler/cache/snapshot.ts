@@ -14,6 +14,9 @@ export class Snapshot implements SharedLister, NodeInfoLister {
   havePodsWithRequiredAntiAffinityNodeInfoList: NodeInfo[] = [];
   /** The largest NodeInfo generation this snapshot reflects. */
   generation = 0;
+  /** Names changed by each recent update (null: the lists were rebuilt); entry i has sequence base + i + 1. */
+  private journal: Array<readonly string[] | null> = [];
+  private journalBase = 0;
 
   /** A snapshot of fixed nodes and pods (upstream's NewSnapshot), for tests and what-if tools. */
   static of(nodes: readonly Node[], pods: readonly Pod[] = []): Snapshot {
@@ -61,4 +64,31 @@ export class Snapshot implements SharedLister, NodeInfoLister {
   numNodes(): number {
     return this.nodeInfoList.length;
   }
+
+  get changeSeq(): number {
+    return this.journalBase + this.journal.length;
+  }
+
+  changedSince(seq: number): readonly string[] | undefined {
+    if (seq < this.journalBase || seq > this.changeSeq) return undefined;
+    const out: string[] = [];
+    for (let i = seq - this.journalBase; i < this.journal.length; i++) {
+      const names = this.journal[i]!;
+      if (names === null) return undefined;
+      for (const n of names) out.push(n);
+    }
+    return out;
+  }
+
+  /** Records an update of the NodeInfos named (null: anything may have changed, the lists were rebuilt). */
+  noteChanged(names: readonly string[] | null): void {
+    this.journal.push(names);
+    if (this.journal.length > JOURNAL_LENGTH) {
+      this.journal.shift();
+      this.journalBase++;
+    }
+  }
 }
+
+/** Updates the journal reaches back over; a consumer further behind scans every node instead. */
+const JOURNAL_LENGTH = 256;

@@ -179,6 +179,13 @@ export interface NodeInfoLister {
   havePodsWithAffinityList(): readonly NodeInfo[];
   /** Nodes with at least one pod that has required anti-affinity terms. */
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+  /**
+   * Optional change journal: a sequence number that moves whenever the list's NodeInfos change, and the
+   * names of the nodes changed after an earlier number (undefined when the journal no longer reaches back,
+   * or when the whole list was rebuilt). Lets incremental consumers skip a scan of every node.
+   */
+  readonly changeSeq?: number;
+  changedSince?(seq: number): readonly string[] | undefined;
 }
 
 /** The immutable view of the cluster one scheduling cycle works on. */

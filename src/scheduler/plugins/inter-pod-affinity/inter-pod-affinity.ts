@@ -361,7 +361,7 @@ export class InterPodAffinity
     const affinityTerms = pi.requiredAffinityTerms.map((t) => this.mergeNamespaces(t));
     const antiAffinityTerms = pi.requiredAntiAffinityTerms.map((t) => this.mergeNamespaces(t));
     const nsLabels = this.namespaceLabels(pod);
-    this.changes.sync(lister.list());
+    this.changes.sync(lister.list(), lister);
 
     const ns = pod.metadata.namespace ?? '';
     const existing = this.table(
@@ -486,7 +486,7 @@ export class InterPodAffinity
     const lister = this.nodes();
     // Without terms of its own, only existing pods with affinity can score the pod.
     if (!hasConstraints && lister.havePodsWithAffinityList().length === 0) return Status.skip();
-    this.changes.sync(lister.list());
+    this.changes.sync(lister.list(), lister);
     const tables: ScoreTable[] = [];
 
     if (hasConstraints) {

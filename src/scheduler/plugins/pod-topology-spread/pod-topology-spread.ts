@@ -509,7 +509,7 @@ export class PodTopologySpread
     }
     if (constraints.length === 0) return { status: Status.skip() };
     const lister = this.nodes();
-    this.changes.sync(lister.list());
+    this.changes.sync(lister.list(), lister);
     const ctx = new PodContext(pod);
     const podLabels = pod.metadata.labels ?? {};
     const counts = constraints.map((c) => {
@@ -618,7 +618,7 @@ export class PodTopologySpread
         c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignored.size : domains[i]!.size,
       ),
     );
-    this.changes.sync(all);
+    this.changes.sync(all, lister);
     const ctx = new PodContext(pod);
     const mode = requireAll ? 'score-all' : 'score';
     const required = requireAll ? constraints : [];

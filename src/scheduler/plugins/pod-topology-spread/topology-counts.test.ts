@@ -91,6 +91,40 @@ describe('NodeChangeLog', () => {
     });
   }
 
+  it('takes the changed nodes from a change journal instead of scanning, and scans when it falls behind', () => {
+    const cluster = new Cluster();
+    cluster.addNode('n1', 'z1');
+    cluster.addNode('n2', 'z1');
+    let told: string[][] = [];
+    let base = 0;
+    const journal = {
+      get changeSeq() {
+        return base + told.length;
+      },
+      changedSince: (seq: number) => (seq < base ? undefined : told.slice(seq - base).flat()),
+    };
+    const log = new NodeChangeLog();
+    const e0 = log.sync(cluster.list(), journal);
+    assert.deepEqual([...log.changesSince(e0 - 1)!].sort(), ['n1', 'n2'], 'the first look scans');
+    // The journal is the authority: a change it does not name is not looked for.
+    cluster.addPod('n1', 'p1');
+    cluster.addPod('n2', 'p2');
+    told.push(['n2']);
+    const e1 = log.sync(cluster.list(), journal);
+    assert.deepEqual([...log.changesSince(e0)!], ['n2']);
+    assert.equal(log.sync(cluster.list(), journal), e1, 'nothing new in the journal');
+    // Fallen behind the journal: a scan, which finds both nodes changed since its last scan.
+    base = 10;
+    told = [];
+    const e2 = log.sync(cluster.list(), journal);
+    assert.deepEqual([...log.changesSince(e1)!].sort(), ['n1', 'n2']);
+    assert.equal(e2, e1 + 1);
+    // Another journal (another snapshot) is never read against this one's sequence numbers.
+    cluster.addPod('n1', 'p3');
+    log.sync(cluster.list(), { changeSeq: base, changedSince: () => [] });
+    assert.deepEqual([...log.changesSince(e2)!], ['n1']);
+  });
+
   it('forgets epochs beyond its window', () => {
     const cluster = new Cluster();
     cluster.addNode('n1', 'z1');

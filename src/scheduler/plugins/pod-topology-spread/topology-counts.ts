@@ -13,6 +13,12 @@ export interface NodeSource {
   get(nodeName: string): NodeInfo | undefined;
 }
 
+/** A lister's change journal (the snapshot keeps one): see NodeInfoLister.changedSince. */
+export interface NodeChangeJournal {
+  readonly changeSeq?: number;
+  changedSince?(seq: number): readonly string[] | undefined;
+}
+
 /**
  * A label's value, or undefined without that label. Label values are strings, so a name inherited from
  * Object.prototype (a function or object) never counts as present.
@@ -138,11 +144,39 @@ export class NodeChangeLog {
   private orderGenerations: number[] = [];
   private stamp = 0;
   private readonly log: Array<{ epoch: number; names: readonly string[] }> = [];
+  /** The journal this log last caught up with, and its sequence number then. */
+  private journal: NodeChangeJournal | undefined;
+  private journalSeq = 0;
 
   constructor(private readonly maxEpochs = 64) {}
 
-  /** Looks at the snapshot's node list; returns the current epoch. */
-  sync(list: readonly NodeInfo[]): number {
+  /**
+   * Looks at the snapshot's node list; returns the current epoch. With the lister's change journal, and
+   * when the journal reaches back to the last look, only the nodes it names are taken as changed (no scan of
+   * every node). Names the scan would also find may come again later: a table recounting a node that did
+   * not change only costs time.
+   */
+  sync(list: readonly NodeInfo[], journal?: NodeChangeJournal): number {
+    const seq = journal?.changeSeq;
+    if (
+      journal !== undefined &&
+      seq !== undefined &&
+      journal === this.journal &&
+      list.length === this.order.length
+    ) {
+      const names = seq === this.journalSeq ? [] : journal.changedSince?.(this.journalSeq);
+      if (names !== undefined) {
+        this.journalSeq = seq;
+        if (names.length > 0) this.record(names);
+        return this.epoch;
+      }
+    }
+    this.journal = journal;
+    this.journalSeq = seq ?? 0;
+    return this.scan(list);
+  }
+
+  private scan(list: readonly NodeInfo[]): number {
     const n = list.length;
     if (n === this.order.length) {
       // Nothing is updated until the whole list is known to be aligned: a half-done fast pass would hide its
