@@ -22,8 +22,9 @@ flags (up, server):
   --log-level LEVEL     trace, debug, info, warn, error (default info)
   --controllers LIST    in-process controllers: * (default), a comma-separated list, or '' for none
   --scheduler BOOL      run the in-process scheduler (default true)
-  --threads BOOL        run the scheduler and the controllers each in a worker thread of their own, on
-                        other cores than the API server's (default true); false runs them on its thread
+  --threads BOOL        run the scheduler, the controllers and the hollow nodes each in a worker thread of
+                        their own, on other cores than the API server's (default true); false runs them on
+                        its thread
 
 tuning flags (mostly for tests):
   --watch-bookmark-interval SECONDS      bookmark period of watches that allow them (default 60)

@@ -30,7 +30,7 @@ export interface ServerFlags {
   controllers: string[] | undefined;
   /** Whether the scheduler runs in-process. */
   scheduler: boolean;
-  /** Whether the scheduler and the controllers run in worker threads (else on the API server's thread). */
+  /** Whether the scheduler, controllers and hollow nodes run in worker threads (else on the server's thread). */
   threads: boolean;
 }
 
@@ -146,7 +146,11 @@ export async function runServer(argv: string[], mode: { localNode: boolean }): P
   });
   await server.start();
   const bound = await server.listen(flags.host, flags.port);
-  const hollowPool = hollow ? await startHollowPoolInProcess(server, hollow, log) : undefined;
+  const hollowPool = !hollow
+    ? undefined
+    : flags.threads
+      ? startThread({ job: { kind: 'hollow', flags: hollow }, server, logger: log, logLevel: flags.logLevel })
+      : await startHollowPoolInProcess(server, hollow, log);
   let localAgent: RunningAgent | undefined;
   if (mode.localNode) {
     try {

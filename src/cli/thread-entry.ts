@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { KubeClient } from '../client/client.js';
 import { PortTransport } from '../client/port-transport.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { startHollowPool } from '../node/hollow/cli.js';
 import { startScheduler } from './scheduler.js';
 import type { ThreadCommand, ThreadData, ThreadReply } from './threads.js';
 
@@ -24,6 +25,13 @@ if (data.job.kind === 'scheduler') {
   });
   running = scheduler;
   stats = () => scheduler.stats();
+} else if (data.job.kind === 'hollow') {
+  const pool = startHollowPool(
+    new KubeClient(transport, { fieldManager: 'skiff-hollow' }),
+    data.job.flags,
+    log,
+  );
+  running = { stop: async () => (await pool).stop() };
 } else {
   running = startControllerManager({
     client: new KubeClient(transport, { fieldManager: 'kube-controller-manager' }),

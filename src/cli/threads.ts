@@ -1,19 +1,24 @@
 /**
- * @module Control loops in worker threads. `skiff up`/`skiff server` run the scheduler and the controller
- * manager each in its own worker thread, so they use other cores than the API server's thread. A worker
+ * @module Control loops in worker threads. `skiff up`/`skiff server` run the scheduler, the controller
+ * manager and the hollow nodes each in a worker thread of its own, so they use other cores than the API
+ * server's thread. A worker
  * reaches the server through a {@link PortTransport} over a MessagePort: the server's handler serves its
  * requests as it serves in-process ones, and its informers decode watch events on the worker's thread.
- * A worker that dies is started again after a second; the Lease it held lapses and it campaigns anew.
+ * A worker that dies is started again, after 1 s doubling up to a minute while it keeps dying young; the
+ * Lease it held lapses and it campaigns anew.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { servePort } from '../client/port-transport.js';
 import type { RequestHandler } from '../client/transport.js';
+import type { HollowFlags } from '../node/hollow/cli.js';
 import { errorText } from '../util/errors.js';
 
 /** What a worker thread runs. */
 export type ThreadJob =
-  { kind: 'scheduler' } | { kind: 'controllers'; controllers: readonly string[] | undefined };
+  | { kind: 'scheduler' }
+  | { kind: 'controllers'; controllers: readonly string[] | undefined }
+  | { kind: 'hollow'; flags: HollowFlags };
 
 /** What the worker's entry receives as workerData. */
 export interface ThreadData {
@@ -46,6 +51,9 @@ function newWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
 }
 
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A worker that ran this long before it died is restarted after the first delay again. */
+const HEALTHY_RUN_MS = 60_000;
 
 export interface StartThreadOptions {
   job: ThreadJob;
@@ -66,9 +74,11 @@ export function startThread(opts: StartThreadOptions): RunningThread {
   let restartTimer: NodeJS.Timeout | undefined;
   let exited: Promise<void> = Promise.resolve();
   let nextQuery = 1;
+  let restartDelay = RESTART_DELAY_MS;
   const queries = new Map<number, (stats: unknown) => void>();
 
   const spawn = (): void => {
+    const started = performance.now();
     const { port1, port2 } = new MessageChannel();
     abortRequests = servePort(port1, opts.server);
     const data: ThreadData = { job: opts.job, logLevel: opts.logLevel, port: port2 };
@@ -93,8 +103,10 @@ export function startThread(opts: StartThreadOptions): RunningThread {
         if (worker === w) worker = undefined;
         resolve();
         if (stopping) return;
-        log.error({ code }, 'worker thread exited; starting it again');
-        restartTimer = setTimeout(spawn, RESTART_DELAY_MS);
+        if (performance.now() - started > HEALTHY_RUN_MS) restartDelay = RESTART_DELAY_MS;
+        log.error({ code, restartInMs: restartDelay }, 'worker thread exited; starting it again');
+        restartTimer = setTimeout(spawn, restartDelay);
+        restartDelay = Math.min(restartDelay * 2, MAX_RESTART_DELAY_MS);
       });
     });
   };
