@@ -18,7 +18,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEAP_FLAG } from './heap.js';
+import { HEAP_FLAGS } from './heap.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -79,7 +79,7 @@ function startChild(
   ready: RegExp,
   timeoutMs: number,
 ): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [HEAP_FLAG, ...profileArgs, ...args], {
+  const proc = spawn(process.execPath, [...HEAP_FLAGS, ...profileArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../src/client/client.js';
 import { NODES, PODS, type Pod } from '../src/client/resources.js';
 import { HttpTransport } from '../src/client/transport.js';
-import { HEAP_FLAG } from './heap.js';
+import { HEAP_FLAGS } from './heap.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -56,7 +56,7 @@ async function startUp(dataDir: string): Promise<{ proc: ChildProcess; url: stri
   const proc = spawn(
     process.execPath,
     [
-      HEAP_FLAG,
+      ...HEAP_FLAGS,
       ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : []),
       '--import',
       'tsx',

@@ -10,7 +10,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEAP_FLAG } from './heap.js';
+import { HEAP_FLAGS } from './heap.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
@@ -125,7 +125,7 @@ async function startSkiff(dataDir: string): Promise<{ child: ChildProcess; url: 
   const child = spawn(
     process.execPath,
     [
-      HEAP_FLAG,
+      ...HEAP_FLAGS,
       ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF)}`] : []),
       join(ROOT, 'dist/cli/main.js'),
       'server',

@@ -28,7 +28,7 @@ import { clientEventSink, EventRecorder } from '../src/controllers/runtime/event
 import { HollowPool } from '../src/node/hollow/pool.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { openStore } from '../src/storage/index.js';
-import { HEAP_FLAG } from './heap.js';
+import { HEAP_FLAGS } from './heap.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
@@ -87,7 +87,7 @@ function ownCpuSeconds(): number {
 async function startCluster(): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(
     process.execPath,
-    [HEAP_FLAG, '--import', 'tsx', fileURLToPath(import.meta.url), '--role=cluster', `--nodes=${NODES}`],
+    [...HEAP_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url), '--role=cluster', `--nodes=${NODES}`],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],

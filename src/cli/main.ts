@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=8192
+#!/usr/bin/env -S node --max-old-space-size=8192 --max-semi-space-size=64
 /** @module The `skiff` command: dispatches to one file per subcommand. */
 import { runAgent } from './agent.js';
 import { runControllerManagerCommand } from './controller-manager.js';
