@@ -666,11 +666,11 @@ export class ObjectStore {
     if (subresource === 'status') {
       for (const k of Object.keys(obj)) {
         if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k))
-          delete obj[k];
+          if (!Object.hasOwn(old, k)) delete obj[k];
       }
       for (const k of Object.keys(old)) {
         if (k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !this.statusFields.includes(k))
-          obj[k] = structuredClone(old[k]);
+          keepOld(obj, old, k);
       }
       const m = obj.metadata;
       const o = old.metadata;
@@ -684,7 +684,7 @@ export class ObjectStore {
     } else if (subresource === '') {
       for (const f of this.statusFields) {
         if (old[f] === undefined) delete obj[f];
-        else obj[f] = structuredClone(old[f]);
+        else keepOld(obj, old, f);
       }
     }
   }
@@ -867,6 +867,14 @@ const serializedObjects = new WeakMap<KubeObject, string>();
 /** The JSON the store already made of `obj`, if it was just written. */
 export function knownJson(obj: KubeObject): string | undefined {
   return serializedObjects.get(obj);
+}
+
+/**
+ * Sets `obj[key]` to a copy of `old[key]`; `obj` (a private copy) keeps its own value when it is already
+ * equal: comparing costs a fraction of copying, and most writes leave the other half of the object alone.
+ */
+function keepOld(obj: KubeObject, old: KubeObject, key: string): void {
+  if (!deepEqual(obj[key], old[key])) obj[key] = structuredClone(old[key]);
 }
 
 /** A shallow copy of `obj` whose metadata carries the revision as resourceVersion. */

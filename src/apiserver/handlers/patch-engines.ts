@@ -11,7 +11,10 @@ import { jsonPatch, mergePatch, type SchemaLookup, strategicMergePatch } from '.
 
 const lookup: SchemaLookup = getDefinition;
 
-/** Applies a JSON, merge or strategic merge patch to a copy of `current`. */
+/**
+ * Applies a JSON, merge or strategic merge patch to `current`, which must be the caller's private copy: it is
+ * patched in place (a copy of a pod costs more than the patch itself) and may be the returned object.
+ */
 export function applyPatch(
   kind: Extract<BodyKind, 'json-patch' | 'merge-patch' | 'strategic-merge-patch'>,
   current: KubeObject,
@@ -20,11 +23,11 @@ export function applyPatch(
 ): KubeObject {
   switch (kind) {
     case 'json-patch':
-      return jsonPatch(current, patch) as KubeObject;
+      return jsonPatch(current, patch, { inPlace: true }) as KubeObject;
     case 'merge-patch':
-      return mergePatch(current, patch) as KubeObject;
+      return mergePatch(current, patch, { inPlace: true }) as KubeObject;
     case 'strategic-merge-patch':
-      return strategicMergePatch(current, patch, rootDefinition, lookup) as KubeObject;
+      return strategicMergePatch(current, patch, rootDefinition, lookup, { inPlace: true }) as KubeObject;
   }
 }
 

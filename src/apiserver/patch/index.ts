@@ -3,6 +3,7 @@ export { MAX_JSON_PATCH_OPERATIONS, jsonPatch } from './json-patch.js';
 export { mergePatch } from './merge-patch.js';
 export { strategicMergePatch } from './strategic-merge-patch.js';
 export type { SchemaLookup } from './schema.js';
+export type { PatchOptions } from './options.js';
 
 /** The four PATCH body formats, by request Content-Type. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';

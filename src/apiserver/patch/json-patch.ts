@@ -6,6 +6,7 @@
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, notAnObject, patchRejected, tooManyOperations } from './patch-errors.js';
+import type { PatchOptions } from './options.js';
 
 const { applyOperation, escapePathComponent } = jsonpatch;
 
@@ -312,13 +313,19 @@ function goKind(v: unknown): string {
 }
 
 /**
- * Applies a decoded JSON patch document to a deep copy of `original` and returns the copy.
+ * Applies a decoded JSON patch document to a deep copy of `original` (to `original` itself with
+ * `inPlace`) and returns it.
  * A body that is not a list of operations is a 400; more than {@link MAX_JSON_PATCH_OPERATIONS}
  * operations a 413; an operation that does not apply a 422 (upstream's generic message; the
  * library's own message is the error's `cause`). A result that is not an object is a 422 as well.
  */
-export function jsonPatch(original: Record<string, unknown>, patch: unknown): Record<string, unknown> {
-  if (patch === null) return structuredClone(original);
+export function jsonPatch(
+  original: Record<string, unknown>,
+  patch: unknown,
+  opts: PatchOptions = {},
+): Record<string, unknown> {
+  const copy = (): Record<string, unknown> => (opts.inPlace ? original : structuredClone(original));
+  if (patch === null) return copy();
   if (!Array.isArray(patch)) {
     throw badRequest(`json: cannot unmarshal ${goKind(patch)} into Go value of type jsonpatch.Patch`);
   }
@@ -329,7 +336,7 @@ export function jsonPatch(original: Record<string, unknown>, patch: unknown): Re
   }
   if (patch.length > MAX_JSON_PATCH_OPERATIONS)
     throw tooManyOperations(MAX_JSON_PATCH_OPERATIONS, patch.length);
-  const state: { doc: unknown } = { doc: structuredClone(original) };
+  const state: { doc: unknown } = { doc: copy() };
   for (const op of patch as (Obj | null)[]) {
     try {
       applyOne(state, op ?? {});

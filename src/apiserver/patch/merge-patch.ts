@@ -3,6 +3,7 @@
  * objects merge key by key, `null` deletes, anything else (arrays included) replaces.
  */
 import { badRequest, notAnObject } from './patch-errors.js';
+import type { PatchOptions } from './options.js';
 
 type Obj = Record<string, unknown>;
 
@@ -42,14 +43,19 @@ function mergeInto(doc: Obj, patch: Obj): void {
 }
 
 /**
- * Applies a decoded merge patch to a deep copy of `original` and returns the copy. A `null` or
+ * Applies a decoded merge patch to a deep copy of `original` (to `original` itself with
+ * `inPlace`) and returns it. A `null` or
  * scalar patch is a 400 ("Invalid JSON Patch"); an array patch replaces the document, which then
  * cannot be an object: a 422.
  */
-export function mergePatch(original: Record<string, unknown>, patch: unknown): Record<string, unknown> {
+export function mergePatch(
+  original: Record<string, unknown>,
+  patch: unknown,
+  opts: PatchOptions = {},
+): Record<string, unknown> {
   if (Array.isArray(patch)) throw notAnObject(pruneNulls(patch));
   if (!isObj(patch)) throw badRequest('Invalid JSON Patch');
-  const doc = structuredClone(original);
+  const doc = opts.inPlace ? original : structuredClone(original);
   mergeInto(doc, patch);
   return doc;
 }

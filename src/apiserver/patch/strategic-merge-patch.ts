@@ -14,6 +14,7 @@ import {
   type SchemaLookup,
   type SchemaNode,
 } from './schema.js';
+import type { PatchOptions } from './options.js';
 
 type Obj = Record<string, unknown>;
 
@@ -607,7 +608,8 @@ function mergeMap(original: Obj | undefined, patch: Obj, schema: SchemaNode | un
 }
 
 /**
- * Applies a decoded strategic merge patch to a deep copy of `original` and returns the copy.
+ * Applies a decoded strategic merge patch to a deep copy of `original` (to `original` itself with
+ * `inPlace`) and returns it.
  * `rootDefinition` names the OpenAPI definition of the object's kind (e.g. `io.k8s.api.apps.v1.Deployment`);
  * fields the schema does not describe merge as plain JSON (maps merge, lists are replaced).
  * Errors are StatusErrors with upstream's messages: malformed directives are 400, lists of lists
@@ -620,15 +622,17 @@ export function strategicMergePatch(
   patch: unknown,
   rootDefinition: string | undefined,
   lookup: SchemaLookup,
+  opts: PatchOptions = {},
 ): Record<string, unknown> {
-  if (patch === null) return structuredClone(original);
+  const copy = (): Record<string, unknown> => (opts.inPlace ? original : structuredClone(original));
+  if (patch === null) return copy();
   if (!isObj(patch)) {
     const what = Array.isArray(patch) ? 'array' : typeof patch;
     throw badRequest(`json: cannot unmarshal ${what} into Go value of type map[string]interface {}`);
   }
   const ctx: Ctx = { lookup };
   try {
-    return mergeMap(structuredClone(original), patch, definitionNode(rootDefinition, lookup), ctx);
+    return mergeMap(copy(), patch, definitionNode(rootDefinition, lookup), ctx);
   } catch (e) {
     if (!(e instanceof SmpError)) throw e;
     if (e.kind === 'unprocessable') throw patchRejected(e.message);
