@@ -39,7 +39,8 @@ import type { SchedulerStats } from '../src/scheduler/scheduler.js';
 import { openStore } from '../src/storage/index.js';
 
 type Mode = 'plain' | 'anti-affinity' | 'spread';
-type SchedStats = SchedulerStats & { eventsDropped: number };
+/** The scheduler's counters; with the scheduler in a thread, that thread's CPU time so far as well. */
+type SchedStats = SchedulerStats & { eventsDropped: number; threadCpuMs?: number };
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -142,6 +143,8 @@ interface Result {
   bindingInFlightMax: number;
   createPerSec: number;
   eventsDropped: number;
+  /** CPU of the scheduler's thread over the measured run (NaN when it shares the server's thread). */
+  schedulerThreadCpuS: number;
 }
 
 async function run(nodes: number, pods: number, mode: Mode, precreate: boolean): Promise<Result> {
@@ -214,7 +217,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
               stop.signal.addEventListener('abort', () => void thread!.stop().then(r)),
             );
         // Scheduling starts once its informers have synced; it has stats from then on.
-        while ((await stats()) === undefined) await new Promise((r) => setTimeout(r, 10));
+        while ((await stats())?.cycleMs === undefined) await new Promise((r) => setTimeout(r, 10));
       };
     } else {
       const sched = new Scheduler({
@@ -260,6 +263,7 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       });
     }
     const cpu0 = process.cpuUsage();
+    const threadCpu0 = (await stats())?.threadCpuMs;
     const t0 = performance.now();
     await pool(pods, CONCURRENCY, async (i) => {
       created[i] = performance.now();
@@ -334,6 +338,10 @@ async function run(nodes: number, pods: number, mode: Mode, precreate: boolean):
       bindingInFlightMax: st?.maxInFlightBindings ?? NaN,
       createPerSec: pods / ((tCreated - t0) / 1000),
       eventsDropped: st?.eventsDropped ?? NaN,
+      schedulerThreadCpuS:
+        st?.threadCpuMs !== undefined && threadCpu0 !== undefined
+          ? (st.threadCpuMs - threadCpu0) / 1000
+          : NaN,
     };
     stop.abort();
     await running;
@@ -409,6 +417,11 @@ function fmt(r: Result): string {
     `wall ${r.wallS.toFixed(1)} s`,
     `process CPU ${r.cpuS.toFixed(1)} s` +
       (r.precreate ? ` (${((r.schedCpuS * 1e6) / r.pods).toFixed(0)} µs/pod after the creates)` : ''),
+    ...(Number.isNaN(r.schedulerThreadCpuS)
+      ? []
+      : [
+          `scheduler thread CPU ${r.schedulerThreadCpuS.toFixed(1)} s (${((r.schedulerThreadCpuS * 1e6) / r.pods).toFixed(0)} µs/pod)`,
+        ]),
     `scheduling cycles ${r.cycleS.toFixed(1)} s (${((r.cycleS * 1e6) / r.pods).toFixed(0)} µs/pod)`,
     `creates ${n(r.createPerSec)}/s`,
     `max bindings in flight ${n(r.bindingInFlightMax)}`,

@@ -11,6 +11,7 @@ describe('parseServerFlags', () => {
     assert.equal(f.compactionIntervalMs, 300_000);
     assert.equal(f.compactionRetain, 10_000);
     assert.equal(f.watchHistorySize, undefined);
+    assert.equal(f.threads, true);
   });
 
   const cases: Array<[string, string[], Partial<ReturnType<typeof parseServerFlags>>]> = [
@@ -19,6 +20,7 @@ describe('parseServerFlags', () => {
     ['compaction window', ['--storage-compaction-retain', '25'], { compactionRetain: 25 }],
     ['watch history', ['--watch-history-size', '40'], { watchHistorySize: 40 }],
     ['listen on a port', ['--listen', '0.0.0.0:0'], { host: '0.0.0.0', port: 0 }],
+    ['control loops on the server thread', ['--threads=false'], { threads: false }],
   ];
   for (const [name, argv, want] of cases) {
     it(name, () => {
@@ -45,6 +47,7 @@ describe('parseServerFlags', () => {
       /--watch-history-size must be a positive integer/,
     ],
     ['unknown flag', ['--bogus'], /Unknown option/],
+    ['threads not a boolean', ['--threads=2'], /--threads must be true or false/],
   ];
   for (const [name, argv, message] of bad) {
     it(name, () => assert.throws(() => parseServerFlags(argv), message));

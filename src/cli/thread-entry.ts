@@ -8,6 +8,7 @@ import { KubeClient } from '../client/client.js';
 import { PortTransport } from '../client/port-transport.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { startHollowPool } from '../node/hollow/cli.js';
+import { threadCpuMs } from '../util/thread-cpu.js';
 import { startScheduler } from './scheduler.js';
 import type { ThreadCommand, ThreadData, ThreadReply } from './threads.js';
 
@@ -16,7 +17,7 @@ const log = pino({ level: data.logLevel, base: { program: 'skiff' } });
 const transport = new PortTransport(data.port);
 
 let running: { stop(): Promise<void> };
-let stats: () => unknown = () => undefined;
+let stats: () => object | undefined = () => undefined;
 if (data.job.kind === 'scheduler') {
   const scheduler = startScheduler({
     client: new KubeClient(transport, { fieldManager: 'skiff-scheduler' }),
@@ -42,7 +43,8 @@ if (data.job.kind === 'scheduler') {
 
 parentPort!.on('message', (m: ThreadCommand) => {
   if (m.t === 'stats') {
-    parentPort!.postMessage({ t: 'stats', id: m.id, stats: stats() } satisfies ThreadReply);
+    const reply = { ...stats(), threadCpuMs: threadCpuMs() };
+    parentPort!.postMessage({ t: 'stats', id: m.id, stats: reply } satisfies ThreadReply);
     return;
   }
   void running.stop().finally(() => {

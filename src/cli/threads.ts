@@ -30,13 +30,16 @@ export interface ThreadData {
 /** Main thread → worker. */
 export type ThreadCommand = { t: 'stop' } | { t: 'stats'; id: number };
 /** Worker → main thread. */
-export type ThreadReply = { t: 'stats'; id: number; stats: unknown };
+export type ThreadReply = { t: 'stats'; id: number; stats: Record<string, unknown> };
 
 export interface RunningThread {
   /** Asks the job to stop, waits for the thread to exit (terminating it after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
-  /** The job's counters (the scheduler's stats); undefined when it has none or the thread is not up. */
-  stats(): Promise<unknown>;
+  /**
+   * The job's counters (the scheduler's stats, once it schedules) with the thread's CPU time so far
+   * (`threadCpuMs`, where the system tells it); undefined when the thread is not running.
+   */
+  stats(): Promise<Record<string, unknown> | undefined>;
 }
 
 /** The entry module: JavaScript when built; under tsx (tests), the source, loaded through tsx's loader. */
@@ -75,7 +78,7 @@ export function startThread(opts: StartThreadOptions): RunningThread {
   let exited: Promise<void> = Promise.resolve();
   let nextQuery = 1;
   let restartDelay = RESTART_DELAY_MS;
-  const queries = new Map<number, (stats: unknown) => void>();
+  const queries = new Map<number, (stats: Record<string, unknown> | undefined) => void>();
 
   const spawn = (): void => {
     const started = performance.now();
@@ -127,7 +130,7 @@ export function startThread(opts: StartThreadOptions): RunningThread {
       const w = worker;
       if (!w) return Promise.resolve(undefined);
       const id = nextQuery++;
-      return new Promise<unknown>((resolve) => {
+      return new Promise<Record<string, unknown> | undefined>((resolve) => {
         queries.set(id, resolve);
         w.postMessage({ t: 'stats', id } satisfies ThreadCommand);
       });

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { threadCpuMs } from './thread-cpu.js';
+
+test("a thread's CPU time grows with its own work, not with another thread's", async () => {
+  const before = threadCpuMs();
+  if (before === undefined) return assert.equal(process.platform === 'linux', false);
+  // Another thread spins for 300 ms; this one waits.
+  const worker = new Worker(
+    'const end = Date.now() + 300; while (Date.now() < end); require("worker_threads").parentPort.postMessage(1);',
+    { eval: true },
+  );
+  await new Promise((r) => worker.once('message', r));
+  await worker.terminate();
+  const waited = threadCpuMs()! - before;
+  assert.ok(waited < 200, `this thread used ${waited} ms while the other spun`);
+  const start = threadCpuMs()!;
+  const end = Date.now() + 300;
+  while (Date.now() < end);
+  const spun = threadCpuMs()! - start;
+  assert.ok(spun >= 200 && spun <= 600, `this thread used ${spun} ms spinning for 300 ms`);
+});
