@@ -1,9 +1,9 @@
 /**
  * @module Control loops in worker threads. `skiff up`/`skiff server` run the scheduler, the controller
  * manager and the hollow nodes each in a worker thread of its own, so they use other cores than the API
- * server's thread. A worker
- * reaches the server through a {@link PortTransport} over a MessagePort: the server's handler serves its
- * requests as it serves in-process ones, and its informers decode watch events on the worker's thread.
+ * server's thread. A worker reaches the server through a {@link PortTransport} over a MessagePort: the
+ * server's handler serves its requests as it serves in-process ones, and its informers decode watch events on
+ * the worker's thread.
  * A worker that dies is started again, after 1 s doubling up to a minute while it keeps dying young; the
  * Lease it held lapses and it campaigns anew.
  */

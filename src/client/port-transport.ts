@@ -10,6 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import type { MessagePort } from 'node:worker_threads';
 import type { ApiResponse } from '../apiserver/transport.js';
+import { errorText } from '../util/errors.js';
 import {
   abortError,
   InProcessRequest,
@@ -163,6 +164,7 @@ export class PortTransport implements Transport {
         const s = this.streams.get(m.id);
         if (!s) return;
         this.streams.delete(m.id);
+        s.req.signal?.removeEventListener('abort', s.cancel);
         if (s.lines) s.lines.end(new TransportError(m.message));
         else s.reject(new TransportError(m.message));
         return;
@@ -311,7 +313,7 @@ export function servePort(port: MessagePort, server: RequestHandler): () => void
         server.handle(new InProcessRequest(req, controller.signal), res).catch((err: unknown) => {
           if (res.ended) return;
           open.delete(m.id);
-          post({ t: 'fail', id: m.id, message: err instanceof Error ? err.message : String(err) });
+          post({ t: 'fail', id: m.id, message: errorText(err) });
         });
         return;
       }
