@@ -23,9 +23,10 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/
 import { isStorageError, type KeyValue, type Store } from '../storage/interface.js';
 import { type Clock, rfc3339 } from '../util/clock.js';
 import { deepEqual, deepEqualExcept } from '../util/deep-equal.js';
+import { copyJson } from '../util/json-copy.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './admission/types.js';
 import { ConvertedCache } from './converted-cache.js';
-import { type CacheEntry, entryJson, type ResourceCache, WatchCache } from './watch-cache.js';
+import { type CacheEntry, type ResourceCache, WatchCache } from './watch-cache.js';
 
 /** Records which manager owns which fields on ordinary (non-apply) writes. */
 export interface FieldTracker {
@@ -371,7 +372,7 @@ export class ObjectStore {
     const attempts = generate ? GENERATE_NAME_ATTEMPTS : 1;
     for (let attempt = 0; ; attempt++) {
       // Each attempt prepares a fresh copy: strategies may derive fields from the name (Job labels).
-      const obj = attempts > 1 ? structuredClone(input) : input;
+      const obj = attempts > 1 ? copyJson(input) : input;
       const meta = obj.metadata;
       if (generate) meta.name = generateName(meta.generateName!);
       this.def.prepareForCreate?.(obj, ctx);
@@ -453,7 +454,7 @@ export class ObjectStore {
       if (cached) {
         const current = cached.obj;
         this.checkPreconditions(current, name, opts);
-        const obj = await tryUpdate(JSON.parse(entryJson(cached)) as KubeObject);
+        const obj = await tryUpdate(copyJson(cached.obj));
         const result = await this.writeUpdate(
           namespace,
           name,
@@ -762,7 +763,7 @@ export class ObjectStore {
       };
       await this.runAdmission('validate', attrs);
 
-      const updated = structuredClone(obj);
+      const updated = copyJson(obj);
       const changedFinalizers = this.applyGcPolicy(updated, options);
       const requested = options.gracePeriodSeconds;
       const now = this.clock.now();
@@ -874,7 +875,7 @@ export function knownJson(obj: KubeObject): string | undefined {
  * equal: comparing costs a fraction of copying, and most writes leave the other half of the object alone.
  */
 function keepOld(obj: KubeObject, old: KubeObject, key: string): void {
-  if (!deepEqual(obj[key], old[key])) obj[key] = structuredClone(old[key]);
+  if (!deepEqual(obj[key], old[key])) obj[key] = copyJson(old[key]);
 }
 
 /** A shallow copy of `obj` whose metadata carries the revision as resourceVersion. */
@@ -887,7 +888,7 @@ const IGNORED_META = new Set(['resourceVersion']);
 const IGNORED_META_AND_MANAGERS = new Set(['resourceVersion', 'managedFields']);
 
 function copyOf<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return v === undefined ? v : copyJson(v);
 }
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {

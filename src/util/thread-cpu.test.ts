@@ -14,10 +14,11 @@ test("a thread's CPU time grows with its own work, not with another thread's", a
   await new Promise((r) => worker.once('message', r));
   await worker.terminate();
   const waited = threadCpuMs()! - before;
-  assert.ok(waited < 200, `this thread used ${waited} ms while the other spun`);
+  assert.ok(waited < 150, `this thread used ${waited} ms while the other spun`);
+  // Spinning here shows up, however busy the machine (the spin is bounded by wall time, not by CPU).
   const start = threadCpuMs()!;
-  const end = Date.now() + 300;
-  while (Date.now() < end);
+  const deadline = Date.now() + 10_000;
+  while (threadCpuMs()! - start < 100 && Date.now() < deadline) for (let i = 0; i < 1e5; i++);
   const spun = threadCpuMs()! - start;
-  assert.ok(spun >= 200 && spun <= 600, `this thread used ${spun} ms spinning for 300 ms`);
+  assert.ok(spun >= 100, `this thread used ${spun} ms spinning`);
 });
