@@ -64,6 +64,7 @@ import {
   writeError,
   writeJson,
 } from './transport.js';
+import { errorText } from '../util/errors.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -292,7 +293,7 @@ export class ApiServer {
         writeError(wrapped, err);
       } else {
         this.log.error({ err, path: req.path, method: req.method }, 'internal error');
-        writeError(wrapped, internalError(err instanceof Error ? err.message : String(err)));
+        writeError(wrapped, internalError(errorText(err)));
       }
     } finally {
       this.inFlight--;

@@ -10,6 +10,7 @@ import { KubeClient } from '../client/client.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { HttpTransport, InProcessTransport } from '../client/transport.js';
 import { CONTROLLERS, startControllerManager } from '../controllers/manager.js';
+import { errorText } from '../util/errors.js';
 
 export interface ControllerManagerFlags {
   kubeconfig: string;
@@ -118,9 +119,7 @@ export async function runControllerManagerCommand(argv: string[]): Promise<numbe
   try {
     flags = parseControllerManagerFlags(argv);
   } catch (err) {
-    process.stderr.write(
-      `skiff controller-manager: ${err instanceof Error ? err.message : String(err)}\n\n${CONTROLLER_MANAGER_USAGE}`,
-    );
+    process.stderr.write(`skiff controller-manager: ${errorText(err)}\n\n${CONTROLLER_MANAGER_USAGE}`);
     return 2;
   }
   const log = pino({ level: flags.logLevel, base: { program: 'skiff-controller-manager' } });

@@ -19,6 +19,7 @@ import {
 } from '../scheduler/config.js';
 import { Scheduler, type SchedulerStats } from '../scheduler/scheduler.js';
 import type { TimerClock } from '../util/clock.js';
+import { errorText } from '../util/errors.js';
 
 export interface SchedulerFlags {
   kubeconfig: string;
@@ -185,9 +186,7 @@ export async function runSchedulerCommand(argv: string[]): Promise<number> {
     flags = parseSchedulerFlags(normalizeBoolFlag(argv, 'leader-elect'));
     config = flags.config ? parseConfiguration(readFileSync(flags.config, 'utf8')) : defaultConfiguration();
   } catch (err) {
-    process.stderr.write(
-      `skiff scheduler: ${err instanceof Error ? err.message : String(err)}\n\n${SCHEDULER_USAGE}`,
-    );
+    process.stderr.write(`skiff scheduler: ${errorText(err)}\n\n${SCHEDULER_USAGE}`);
     return 2;
   }
   const log = pino({ level: flags.logLevel, base: { program: 'skiff-scheduler' } });

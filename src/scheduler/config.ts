@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { GPU_SHARE_RESOURCES } from './plugins/device-share/gpu-devices.js';
+import { errorText } from '../util/errors.js';
 
 export const CONFIG_API_VERSION = 'kubescheduler.config.k8s.io/v1';
 export const CONFIG_KIND = 'KubeSchedulerConfiguration';
@@ -319,7 +320,7 @@ export function parseConfiguration(text: string): KubeSchedulerConfiguration {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ConfigError(`not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(`not valid YAML: ${errorText(e)}`);
   }
   return configurationFrom(doc);
 }

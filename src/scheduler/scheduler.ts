@@ -54,6 +54,7 @@ import {
 import { CLEAR_NOMINATED_NODE, Nominator, type NominatingInfo } from './queue/nominator.js';
 import { SchedulingQueue, type QueuedPod } from './queue/scheduling-queue.js';
 import { PodScheduler, SchedulingError, type ScheduleResult } from './schedule-one.js';
+import { errorText } from '../util/errors.js';
 
 /** Upstream's v1.PodReasonUnschedulable and PodReasonSchedulerError. */
 export const POD_REASON_UNSCHEDULABLE = 'Unschedulable';
@@ -95,10 +96,6 @@ function isAssigned(pod: Pod): boolean {
 
 function asPod(obj: unknown): Pod {
   return (obj instanceof DeletedFinalStateUnknown ? obj.obj : obj) as Pod;
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -246,10 +243,7 @@ export class Scheduler {
     try {
       this.cache.removeNode(node);
     } catch (err) {
-      this.log.error(
-        { err: errorMessage(err), node: node.metadata.name },
-        'scheduler cache RemoveNode failed',
-      );
+      this.log.error({ err: errorText(err), node: node.metadata.name }, 'scheduler cache RemoveNode failed');
     }
   }
 
@@ -287,7 +281,7 @@ export class Scheduler {
     try {
       this.cache.addPod(pod);
     } catch (err) {
-      this.log.error({ err: errorMessage(err), pod: podRef(pod) }, 'scheduler cache AddPod failed');
+      this.log.error({ err: errorText(err), pod: podRef(pod) }, 'scheduler cache AddPod failed');
     }
     this.queue.assignedPodAdded(pod);
   }
@@ -296,7 +290,7 @@ export class Scheduler {
     try {
       this.cache.updatePod(oldPod, newPod);
     } catch (err) {
-      this.log.error({ err: errorMessage(err), pod: podRef(newPod) }, 'scheduler cache UpdatePod failed');
+      this.log.error({ err: errorText(err), pod: podRef(newPod) }, 'scheduler cache UpdatePod failed');
     }
     this.queue.assignedPodUpdated(oldPod, newPod);
   }
@@ -305,7 +299,7 @@ export class Scheduler {
     try {
       this.cache.removePod(pod);
     } catch (err) {
-      this.log.error({ err: errorMessage(err), pod: podRef(pod) }, 'scheduler cache RemovePod failed');
+      this.log.error({ err: errorText(err), pod: podRef(pod) }, 'scheduler cache RemovePod failed');
     }
     for (const fwk of this.profiles.values()) fwk.rejectWaitingPod(pod.metadata.uid ?? '');
     this.queue.moveAllToActiveOrBackoffQueue(AssignedPodDelete);
@@ -393,7 +387,7 @@ export class Scheduler {
       this.cache.assumePod(assumed);
     } catch (err) {
       this.stats.cycleMs += performance.now() - start;
-      this.handleSchedulingFailure(fwk, p, Status.error(errorMessage(err)), CLEAR_NOMINATED_NODE);
+      this.handleSchedulingFailure(fwk, p, Status.error(errorText(err)), CLEAR_NOMINATED_NODE);
       return;
     }
     this.queue.nominator.delete(assumed);
@@ -467,7 +461,7 @@ export class Scheduler {
     } else if (err instanceof SchedulingError) {
       status = err.status;
     } else {
-      status = Status.error(errorMessage(err));
+      status = Status.error(errorText(err));
     }
     this.stats.cycleMs += performance.now() - start;
     this.handleSchedulingFailure(fwk, p, status, nominating);
@@ -535,7 +529,7 @@ export class Scheduler {
       this.cache.forgetPod(assumed);
       return true;
     } catch (err) {
-      this.log.error({ err: errorMessage(err), pod: podRef(assumed) }, 'scheduler cache ForgetPod failed');
+      this.log.error({ err: errorText(err), pod: podRef(assumed) }, 'scheduler cache ForgetPod failed');
       return false;
     }
   }
@@ -587,7 +581,7 @@ export class Scheduler {
       try {
         this.queue.addUnschedulableIfNotPresent(p, this.queue.schedulingCycle());
       } catch (e) {
-        this.log.error({ err: errorMessage(e), pod: podRef(pod) }, 'Error occurred');
+        this.log.error({ err: errorText(e), pod: podRef(pod) }, 'Error occurred');
       }
     }
     this.queue.addNominatedPod(p.podInfo, nominating);
@@ -634,7 +628,7 @@ export class Scheduler {
         },
       );
     } catch (err) {
-      this.log.debug({ err: errorMessage(err), pod: podRef(pod) }, 'Error updating pod');
+      this.log.debug({ err: errorText(err), pod: podRef(pod) }, 'Error updating pod');
     }
   }
 

@@ -7,6 +7,7 @@ import type { KubeObject } from '../object.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { ProtobufDecodeError, ProtobufEncodeError } from './errors.js';
 import { messageForKind } from './schema.js';
+import { errorText } from '../../util/errors.js';
 
 const { Reader, Writer } = protobuf;
 
@@ -117,7 +118,7 @@ export function decodeKubernetesProtobuf(body: Uint8Array, defaults: KindDefault
 
 function asDecodeError(err: unknown, what: string): ProtobufDecodeError {
   if (err instanceof ProtobufDecodeError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorText(err);
   return new ProtobufDecodeError(`invalid protobuf data in ${what}: ${detail}`);
 }
 

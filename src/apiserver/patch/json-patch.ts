@@ -7,6 +7,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, notAnObject, patchRejected, tooManyOperations } from './patch-errors.js';
 import type { PatchOptions } from './options.js';
+import { errorText } from '../../util/errors.js';
 
 const { applyOperation, escapePathComponent } = jsonpatch;
 
@@ -106,7 +107,7 @@ function mutate(doc: unknown, op: Operation): void {
   try {
     applyOperation(doc, op, false, true, true);
   } catch (e) {
-    throw new OpError(e instanceof Error ? e.message : String(e));
+    throw new OpError(errorText(e));
   }
 }
 

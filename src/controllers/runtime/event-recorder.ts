@@ -11,6 +11,7 @@ import type { Event, ObjectReference } from '../../api/openapi/generated/types.j
 import type { KubeClient } from '../../client/client.js';
 import { apiVersionOf, EVENTS, type ResourceDescriptor } from '../../client/resources.js';
 import { rfc3339, systemClock, type Clock } from '../../util/clock.js';
+import { errorText } from '../../util/errors.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -304,10 +305,7 @@ export class EventRecorder {
     } catch (err) {
       if (isStatusError(err) && err.code === 409) return;
       this.failed++;
-      this.log.debug(
-        { err: err instanceof Error ? err.message : String(err), reason: e.reason },
-        'could not write event',
-      );
+      this.log.debug({ err: errorText(err), reason: e.reason }, 'could not write event');
     }
   }
 }

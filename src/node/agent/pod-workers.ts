@@ -44,6 +44,7 @@ import {
 } from './pod-status.js';
 import type { StatusManager } from './status-manager.js';
 import { containerMounts, setUpVolumes, tearDownVolumes, type VolumePath } from './volumes.js';
+import { errorText } from '../../util/errors.js';
 
 /** Upstream's minimumGracePeriodInSeconds: a container always gets this long after SIGTERM. */
 export const MIN_GRACE_SECONDS = 2;
@@ -428,7 +429,7 @@ export class PodWorkers {
       try {
         rec.sandbox = await this.opts.runtime.runPodSandbox(this.sandboxConfig(pod));
       } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
+        const msg = errorText(err);
         this.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${msg}`);
         this.publishStatus(rec);
         this.schedule(rec, this.retryDelay(rec));
@@ -681,7 +682,7 @@ export class PodWorkers {
       };
       mounts = containerMounts(c, rec.volumes ?? new Map(), env);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       if (!(err instanceof ContainerConfigError))
         this.log.debug({ err, pod: formatPod(pod) }, 'container config');
       rec.startFailures.set(c.name, { reason: CreateContainerConfigError, message });
@@ -725,7 +726,7 @@ export class PodWorkers {
     try {
       id = await this.opts.runtime.startContainer(uid, config);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       rec.startFailures.set(c.name, { reason: RunContainerError, message });
       this.event(pod, 'Warning', Reasons.Failed, `Error: ${message}`, c.name);
       this.schedule(rec, this.retryMs * 5);

@@ -8,6 +8,7 @@ import type { Pod } from '../../client/resources.js';
 import type { TimerClock } from '../../util/clock.js';
 import type { ProbeResult } from './pod-status.js';
 import type { ProbeOutcome, ProbeRunner } from './prober.js';
+import { errorText } from '../../util/errors.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 
@@ -150,7 +151,7 @@ class Worker {
         podIP: c.podIP,
       });
     } catch (err) {
-      outcome = { result: 'Error', output: err instanceof Error ? err.message : String(err) };
+      outcome = { result: 'Error', output: errorText(err) };
     } finally {
       this.running = false;
     }

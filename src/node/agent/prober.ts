@@ -12,6 +12,7 @@ import type * as api from '../../api/openapi/generated/types.js';
 import type { Pod } from '../../client/resources.js';
 import type { Runtime } from '../runtime/interface.js';
 import { formatPod } from './pod-status.js';
+import { errorText } from '../../util/errors.js';
 
 /** Success / Failure, or Error when the probe could not run (upstream throws such a result away). */
 export type ProbeOutcomeResult = 'Success' | 'Failure' | 'Error';
@@ -93,7 +94,7 @@ function errno(err: unknown): string {
     case 'ENETUNREACH':
       return 'connect: network is unreachable';
     default:
-      return err instanceof Error ? err.message : String(err);
+      return errorText(err);
   }
 }
 
@@ -110,7 +111,7 @@ export class Prober implements ProbeRunner {
       if (probe.grpc) return await grpcProbe(probe.grpc, target, timeoutMs);
       return { result: 'Error', output: 'missing probe handler' };
     } catch (err) {
-      return { result: 'Error', output: err instanceof Error ? err.message : String(err) };
+      return { result: 'Error', output: errorText(err) };
     }
   }
 
@@ -158,7 +159,7 @@ export class Prober implements ProbeRunner {
       try {
         r = await this.runExec(argv, target, timeoutMs);
       } catch (err) {
-        r = { code: -1, output: err instanceof Error ? err.message : String(err), timedOut: false };
+        r = { code: -1, output: errorText(err), timedOut: false };
       }
       if (r.code === 0) return { ok: true, message: '' };
       const err = r.timedOut
@@ -181,7 +182,7 @@ export class Prober implements ProbeRunner {
       } catch (err) {
         return {
           ok: false,
-          message: `HTTP lifecycle hook (${path}) for Container ${goQuote(cname)} in Pod ${goQuote(pod)} failed - error: ${err instanceof Error ? err.message : String(err)}`,
+          message: `HTTP lifecycle hook (${path}) for Container ${goQuote(cname)} in Pod ${goQuote(pod)} failed - error: ${errorText(err)}`,
         };
       }
     }

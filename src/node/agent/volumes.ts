@@ -33,6 +33,7 @@ import {
   type NodeAllocatable,
   type ObjectSource,
 } from './env.js';
+import { errorText } from '../../util/errors.js';
 
 /** The text written as a projected service account token until a token issuer exists. */
 export const PLACEHOLDER_TOKEN = 'skiff-placeholder-service-account-token';
@@ -73,7 +74,7 @@ export async function setUpVolumes(ctx: VolumeContext): Promise<VolumeSetUpResul
     } catch (err) {
       failures.push({
         name: v.name,
-        message: `MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`,
+        message: `MountVolume.SetUp failed for volume "${v.name}" : ${errorText(err)}`,
       });
     }
   }

@@ -25,6 +25,7 @@ import {
   type PodUsage,
   type UsageDefaults,
 } from './usage.js';
+import { errorText } from '../../util/errors.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -335,10 +336,7 @@ export class HollowPool {
       } catch (err) {
         if (!this.stopController.signal.aborted) {
           this.counters.writeErrors++;
-          this.log.warn(
-            { item, err: err instanceof Error ? err.message : String(err) },
-            'hollow write failed; retrying',
-          );
+          this.log.warn({ item, err: errorText(err) }, 'hollow write failed; retrying');
           queue.addRateLimited(item);
         }
       } finally {

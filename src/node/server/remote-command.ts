@@ -18,6 +18,7 @@ import {
   type ChannelProtocol,
   type ChannelStatus,
 } from './stream-protocol.js';
+import { errorText } from '../../util/errors.js';
 
 /** Which streams the client asked for (stderr is already off when tty is on). */
 export interface StreamOptions {
@@ -129,7 +130,7 @@ export async function serveChannelSession(
       signal: abort.signal,
     });
   } catch (err) {
-    status = internalErrorStatus(err instanceof Error ? err.message : String(err));
+    status = internalErrorStatus(errorText(err));
   }
   await Promise.all([finish(stdout), finish(stderr)]);
   if (!abort.signal.aborted) {

@@ -17,6 +17,7 @@ import {
   str,
   validateImmutableField,
 } from './util.js';
+import { errorText } from '../../../util/errors.js';
 
 /** Upstream's MaxSecretSize (also the ConfigMap limit). */
 export const MAX_SECRET_SIZE = 1024 * 1024;
@@ -188,9 +189,7 @@ function validateSecret(secret: KubeObject): FieldError[] {
           `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type map[string]interface {}`,
         );
     } catch (e) {
-      errs.push(
-        invalid(key('data', k), '<secret contents redacted>', e instanceof Error ? e.message : String(e)),
-      );
+      errs.push(invalid(key('data', k), '<secret contents redacted>', errorText(e)));
     }
   };
   switch (str(secret.type)) {

@@ -20,6 +20,7 @@ import {
   isQualifiedName,
   inclusiveRangeError,
 } from '../../validation/names.js';
+import { errorText } from '../../../util/errors.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -335,7 +336,7 @@ export function quantityError(v: unknown): string {
     Quantity.parse(v as string);
     return '';
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorText(e);
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { errorText } from '../../../util/errors.js';
 
 /** Upstream's CFS period (100 ms) and the smallest quota it writes (1 ms). */
 export const CPU_PERIOD_US = 100_000;
@@ -120,10 +121,6 @@ function readControllers(dir: string): string[] {
   }
 }
 
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Prepares `<agent's cgroup>/<parentName>` for each available controller. A controller that cannot be used
  * (missing, read-only, v2 without delegation) is left out and explained in `note`.
@@ -138,7 +135,7 @@ export function setupCgroups(
     procCgroup = files.procCgroup ?? readFileSync('/proc/self/cgroup', 'utf8');
     mountinfo = files.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
   } catch (e) {
-    return { note: `cgroups unavailable: ${errMessage(e)}` };
+    return { note: `cgroups unavailable: ${errorText(e)}` };
   }
   const found = locateControllers(procCgroup, mountinfo, readControllers);
   const setup: CgroupSetup = {};
@@ -161,7 +158,7 @@ export function setupCgroups(
       }
       setup[name] = { version: c.version, parentDir };
     } catch (e) {
-      problems.push(`${name} controller not writable at ${parentDir} (${errMessage(e)})`);
+      problems.push(`${name} controller not writable at ${parentDir} (${errorText(e)})`);
     }
   }
   if (problems.length) setup.note = `cgroup limits partly unavailable: ${problems.join('; ')}`;

@@ -10,6 +10,7 @@ import type { CycleState } from '../../framework/cycle-state.js';
 import type { Handle, NodeToStatusMap, PluginFactory, PostFilterPlugin } from '../../framework/interface.js';
 import { Code, Status } from '../../framework/status.js';
 import { PodInfo, type NodeInfo, type Pod } from '../../framework/types.js';
+import { errorText } from '../../../util/errors.js';
 
 export const NAME = 'DefaultPreemption';
 
@@ -432,7 +433,7 @@ export class DefaultPreemption implements PostFilterPlugin {
           return undefined;
         } catch (err) {
           if (isNotFound(err)) return undefined;
-          return err instanceof Error ? err.message : String(err);
+          return errorText(err);
         }
       }),
     );

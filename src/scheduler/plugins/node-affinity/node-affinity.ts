@@ -28,6 +28,7 @@ import {
   type RequiredNodeAffinity,
 } from '../helpers/node-affinity.js';
 import { defaultNormalizeScore } from '../helpers/normalize-score.js';
+import { errorText } from '../../../util/errors.js';
 
 export const NAME = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";
@@ -166,7 +167,7 @@ function parseArg<T>(f: () => T, which: 'required' | 'preferred'): T {
       which === 'required'
         ? 'addedAffinity.requiredDuringSchedulingIgnoredDuringExecution'
         : 'addedAffinity.preferredDuringSchedulingIgnoredDuringExecution';
-    throw new Error(`parsing ${field}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`parsing ${field}: ${errorText(e)}`);
   }
 }
 
