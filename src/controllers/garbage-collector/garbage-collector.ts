@@ -450,45 +450,55 @@ export class GarbageCollector {
    * guarded by its resourceVersion; `edit` returns the replacement of a reference or undefined to drop it.
    * Conflicts retry from a fresh read.
    */
-  private async patchOwnerReferences(
+  private patchOwnerReferences(
     id: ObjectReference,
     edit: (ref: OwnerReference) => OwnerReference | undefined,
   ): Promise<void> {
-    const res = this.mapper.resourceFor(id.apiVersion, id.kind);
-    if (!res) throw new RestMappingError(id.apiVersion, id.kind);
-    for (let attempt = 0; ; attempt++) {
-      const latest = await this.getObject(id);
-      if (!latest || latest.metadata.uid !== id.uid) return;
-      const refs = latest.metadata.ownerReferences ?? [];
+    return this.patchMetadata(id, (latest) => {
       const next: OwnerReference[] = [];
-      for (const r of refs) {
+      for (const r of latest.metadata.ownerReferences ?? []) {
         const e = edit(r);
         if (e) next.push(e);
       }
-      try {
-        await this.metadataClient.patch(
-          res,
-          id.name,
-          {
-            metadata: {
-              resourceVersion: latest.metadata.resourceVersion,
-              ownerReferences: next.length > 0 ? next : null,
-            },
-          },
-          { type: 'merge', namespace: id.namespace },
-        );
-        return;
-      } catch (err) {
-        if (isStatusError(err) && err.code === 404) return;
-        if (isStatusError(err) && err.code === 409 && attempt + 1 < CONFLICT_RETRIES) continue;
-        throw err;
-      }
-    }
+      return { ownerReferences: next.length > 0 ? next : null };
+    });
   }
 
   /** Removes `finalizer` from the object of `owner`; nothing to do when it is gone or already lacks it. */
-  private async removeFinalizer(owner: GraphNode, finalizer: string): Promise<void> {
+  private removeFinalizer(owner: GraphNode, finalizer: string): Promise<void> {
     const id = owner.identity;
+    return this.patchMetadata(
+      id,
+      (latest) => {
+        const finalizers = latest.metadata.finalizers ?? [];
+        if (!finalizers.includes(finalizer)) return undefined;
+        const rest = finalizers.filter((f) => f !== finalizer);
+        return { finalizers: rest.length > 0 ? rest : null };
+      },
+      {
+        onGetError: (err) =>
+          new Error(
+            `cannot finalize owner ${describeReference(id)}, because cannot get it: ${errorText(err)}. The garbage collector will retry later`,
+          ),
+        onConflicts: () =>
+          new Error(
+            `updateMaxRetries(${CONFLICT_RETRIES}) has reached. The garbage collector will retry later for owner ${describeReference(id)}`,
+          ),
+      },
+    );
+  }
+
+  /**
+   * Merge-patches metadata fields of the object at `id` (while it still has that uid), guarded by the
+   * resourceVersion it was read at; `change` computes the fields from that read, or undefined for nothing to
+   * do. A conflict retries from a fresh read, up to {@link CONFLICT_RETRIES} times; a 404 means done. Errors
+   * of the read and running out of retries are reported through `errors` when given.
+   */
+  private async patchMetadata(
+    id: ObjectReference,
+    change: (latest: KubeObject) => Record<string, unknown> | undefined,
+    errors: { onGetError?: (err: unknown) => Error; onConflicts?: () => Error } = {},
+  ): Promise<void> {
     const res = this.mapper.resourceFor(id.apiVersion, id.kind);
     if (!res) throw new RestMappingError(id.apiVersion, id.kind);
     for (let attempt = 0; ; attempt++) {
@@ -496,24 +506,16 @@ export class GarbageCollector {
       try {
         latest = await this.getObject(id);
       } catch (err) {
-        throw new Error(
-          `cannot finalize owner ${describeReference(id)}, because cannot get it: ${errorText(err)}. The garbage collector will retry later`,
-        );
+        throw errors.onGetError ? errors.onGetError(err) : err;
       }
       if (!latest || latest.metadata.uid !== id.uid) return;
-      const finalizers = latest.metadata.finalizers ?? [];
-      if (!finalizers.includes(finalizer)) return;
-      const rest = finalizers.filter((f) => f !== finalizer);
+      const fields = change(latest);
+      if (!fields) return;
       try {
         await this.metadataClient.patch(
           res,
           id.name,
-          {
-            metadata: {
-              resourceVersion: latest.metadata.resourceVersion,
-              finalizers: rest.length > 0 ? rest : null,
-            },
-          },
+          { metadata: { resourceVersion: latest.metadata.resourceVersion, ...fields } },
           { type: 'merge', namespace: id.namespace },
         );
         return;
@@ -521,9 +523,7 @@ export class GarbageCollector {
         if (isStatusError(err) && err.code === 404) return;
         if (isStatusError(err) && err.code === 409) {
           if (attempt + 1 < CONFLICT_RETRIES) continue;
-          throw new Error(
-            `updateMaxRetries(${CONFLICT_RETRIES}) has reached. The garbage collector will retry later for owner ${describeReference(id)}`,
-          );
+          if (errors.onConflicts) throw errors.onConflicts();
         }
         throw err;
       }
