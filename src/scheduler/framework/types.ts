@@ -8,6 +8,7 @@ import type {
   ObjectMeta,
   Pod as ApiPod,
   PodAffinityTerm,
+  Taint,
   WeightedPodAffinityTerm,
 } from '../../api/openapi/generated/types.js';
 import { Quantity } from '../../api/quantity.js';
@@ -422,7 +423,18 @@ function indexOfPod(list: readonly PodInfo[], pod: Pod): number {
 }
 
 export class NodeInfo {
+  /** Set through setNode/removeNode, which keep the copies of its fields below in step. */
   node: Node | undefined;
+  /**
+   * Copies of the node's name, labels, spec.unschedulable and spec.taints, read by Filter and Score plugins
+   * for every node of every cycle. A
+   * field of the NodeInfo is in a cache line the filters load anyway; the node object's nested fields each
+   * cost a memory load of their own, and cycles walk hundreds of nodes.
+   */
+  name = '';
+  labels: Readonly<Record<string, string>> | undefined = undefined;
+  unschedulable = false;
+  taints: readonly Taint[] | undefined = undefined;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
@@ -439,18 +451,22 @@ export class NodeInfo {
     if (node) this.setNode(node);
   }
 
-  get name(): string {
-    return this.node?.metadata.name ?? '';
-  }
-
   setNode(node: Node): void {
     this.node = node;
+    this.name = node.metadata.name ?? '';
+    this.labels = node.metadata.labels;
+    this.unschedulable = node.spec?.unschedulable ?? false;
+    this.taints = node.spec?.taints;
     this.allocatable = Resource.fromList(node.status?.allocatable);
     this.generation = nextGeneration();
   }
 
   removeNode(): void {
     this.node = undefined;
+    this.name = '';
+    this.labels = undefined;
+    this.unschedulable = false;
+    this.taints = undefined;
     this.generation = nextGeneration();
   }
 
@@ -492,6 +508,10 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo();
     c.node = this.node;
+    c.name = this.name;
+    c.labels = this.labels;
+    c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];

@@ -325,7 +325,7 @@ export class InterPodAffinity
   ): CountTable {
     const t = this.tables.get(
       key,
-      () => new CountTable((ni) => (ni.node === undefined ? null : contribute(ni, ni.node.metadata.labels))),
+      () => new CountTable((ni) => (ni.node === undefined ? null : contribute(ni, ni.labels))),
     );
     t.sync(this.changes, lister, rebuildFrom);
     return t;
@@ -465,10 +465,9 @@ export class InterPodAffinity
     const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
     if (s === undefined)
       return Status.error(`error reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    const node = nodeInfo.node;
-    if (node === undefined) return Status.error('node not found');
+    if (nodeInfo.node === undefined) return Status.error('node not found');
     if (s.stale) return Status.error(`${NAME}: pre-filter state is stale (a later cycle changed its counts)`);
-    const labels = node.metadata.labels;
+    const labels = nodeInfo.labels;
     if (!satisfyPodAffinity(s, labels)) return STATUS_AFFINITY;
     if (!satisfyPodAntiAffinity(s, labels)) return STATUS_ANTI_AFFINITY;
     if (!satisfyExistingPodsAntiAffinity(s, labels)) return STATUS_EXISTING_ANTI_AFFINITY;
@@ -547,9 +546,8 @@ export class InterPodAffinity
     if (s === undefined) {
       return Status.error(`error reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
     }
-    const node = nodeInfo.node;
-    if (node === undefined) return Status.error('node not found');
-    const labels = node.metadata.labels;
+    if (nodeInfo.node === undefined) return Status.error('node not found');
+    const labels = nodeInfo.labels;
     let score = 0;
     for (const t of s.tables) {
       if (t.table.version !== t.version) return Status.error(`${NAME}: pre-score state is stale`);

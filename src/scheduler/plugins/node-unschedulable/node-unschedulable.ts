@@ -29,9 +29,8 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NAME;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const node = nodeInfo.node;
-    if (!node) return REJECTED_UNKNOWN;
-    if (node.spec?.unschedulable && !tolerationsTolerateTaint(pod.spec?.tolerations, UNSCHEDULABLE_TAINT)) {
+    if (!nodeInfo.node) return REJECTED_UNKNOWN;
+    if (nodeInfo.unschedulable && !tolerationsTolerateTaint(pod.spec?.tolerations, UNSCHEDULABLE_TAINT)) {
       return REJECTED_UNSCHEDULABLE;
     }
     return Status.success();

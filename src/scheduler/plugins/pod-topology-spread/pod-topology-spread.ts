@@ -565,9 +565,8 @@ export class PodTopologySpread
     if (s === undefined) return Status.error(`reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
     const constraints = s.constraints;
     if (constraints.length === 0) return Status.success();
-    const node = nodeInfo.node;
-    if (node === undefined) return Status.error('node not found');
-    const labels = node.metadata.labels;
+    if (nodeInfo.node === undefined) return Status.error('node not found');
+    const labels = nodeInfo.labels;
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i]!;
       const value = labelValue(labels, c.topologyKey);

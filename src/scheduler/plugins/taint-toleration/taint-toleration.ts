@@ -72,7 +72,7 @@ export class TaintToleration
   readonly name = NAME;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const taints = nodeInfo.node?.spec?.taints;
+    const taints = nodeInfo.taints;
     if (!taints || taints.length === 0) return Status.success();
     const taint = findMatchingUntoleratedTaint(taints, pod.spec?.tolerations, doNotScheduleTaintsFilter);
     if (!taint) return Status.success();
@@ -89,7 +89,7 @@ export class TaintToleration
     if (!s) {
       return Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
     }
-    return countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, s.tolerationsPreferNoSchedule);
+    return countIntolerableTaintsPreferNoSchedule(nodeInfo.taints, s.tolerationsPreferNoSchedule);
   }
 
   scoreExtensions(): ScoreExtensions {
