@@ -26,6 +26,7 @@ import {
   DEFAULT_SERVICE_CIDR,
   ServiceAllocator,
 } from './admission/service-allocator.js';
+import { LimitRanger } from './admission/limit-ranger.js';
 import { PodDefaults } from './admission/pod-defaults.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { bootstrap } from './bootstrap.js';
@@ -124,6 +125,7 @@ export class ApiServer {
       this.registry.forKind(group, kind);
     const admission: AdmissionPlugin[] = [
       new NamespaceLifecycle(() => lookup('', 'Namespace')),
+      new LimitRanger(() => lookup('', 'LimitRange')),
       new PodDefaults(lookup),
       new ServiceAllocator(() => lookup('', 'Service'), {
         serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
