@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KUBECTL = process.env['KUBECTL'] ?? '/usr/bin/kubectl';
@@ -148,6 +149,27 @@ export async function startSkiff(opts: StartOptions = {}): Promise<SkiffProcess>
     },
   };
   return proc;
+}
+
+/**
+ * One skiff for a whole test file: started before its tests, cleaned up after them. The returned object
+ * stands for the running process; its members are read from it once it has started.
+ */
+export function skiffForFile(opts: StartOptions = {}): SkiffProcess {
+  let current: SkiffProcess | undefined;
+  before(async () => {
+    current = await startSkiff(opts);
+  });
+  after(async () => {
+    await current?.cleanup();
+  });
+  return new Proxy({} as SkiffProcess, {
+    get(_target, key) {
+      if (!current) throw new Error('skiff has not started: use it inside a test');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(current) : value;
+    },
+  });
 }
 
 /** Writes a temp file (e.g. a manifest) and returns its path. */

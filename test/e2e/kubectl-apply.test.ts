@@ -4,18 +4,10 @@
  * rollout restart.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type SkiffProcess, startSkiff, tempFile } from './harness.js';
+import { before, describe, test } from 'node:test';
+import { skiffForFile, tempFile } from './harness.js';
 
-let skiff: SkiffProcess;
-
-before(async () => {
-  skiff = await startSkiff({ apiOnly: true });
-});
-
-after(async () => {
-  await skiff?.cleanup();
-});
+const skiff = skiffForFile({ apiOnly: true });
 
 type Json = Record<string, any>;
 

@@ -3,18 +3,10 @@
  * cluster-info) and every `kubectl create <generator>` (protobuf request bodies), each read back as JSON.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type SkiffProcess, startSkiff } from './harness.js';
+import { before, describe, test } from 'node:test';
+import { skiffForFile } from './harness.js';
 
-let skiff: SkiffProcess;
-
-before(async () => {
-  skiff = await startSkiff({ apiOnly: true });
-});
-
-after(async () => {
-  await skiff?.cleanup();
-});
+const skiff = skiffForFile({ apiOnly: true });
 
 type Json = Record<string, any>;
 

@@ -3,18 +3,10 @@
  * finalizers), explain, optimistic concurrency on replace, NotFound, and namespace lifecycle errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, type SkiffProcess, startSkiff, tempFile } from './harness.js';
+import { before, describe, test } from 'node:test';
+import { eventually, skiffForFile, tempFile } from './harness.js';
 
-let skiff: SkiffProcess;
-
-before(async () => {
-  skiff = await startSkiff();
-});
-
-after(async () => {
-  await skiff?.cleanup();
-});
+const skiff = skiffForFile();
 
 type Json = Record<string, any>;
 

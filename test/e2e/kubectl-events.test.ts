@@ -3,18 +3,10 @@
  * Event written through either API is read, listed, described, watched and deleted through the other.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, type SkiffProcess, startSkiff } from './harness.js';
+import { describe, test } from 'node:test';
+import { eventually, skiffForFile } from './harness.js';
 
-let skiff: SkiffProcess;
-
-before(async () => {
-  skiff = await startSkiff({ apiOnly: true });
-});
-
-after(async () => {
-  await skiff?.cleanup();
-});
+const skiff = skiffForFile({ apiOnly: true });
 
 type Json = Record<string, any>;
 

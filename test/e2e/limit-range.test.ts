@@ -4,18 +4,10 @@
  * pods and claims outside a range's min, max or limit/request ratio refused with 403 and upstream's message.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type SkiffProcess, startSkiff } from './harness.js';
+import { describe, test } from 'node:test';
+import { skiffForFile } from './harness.js';
 
-let skiff: SkiffProcess;
-
-before(async () => {
-  skiff = await startSkiff({ apiOnly: true });
-});
-
-after(async () => {
-  await skiff?.cleanup();
-});
+const skiff = skiffForFile({ apiOnly: true });
 
 type Json = Record<string, any>;
 
