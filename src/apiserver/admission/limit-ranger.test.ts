@@ -49,6 +49,22 @@ describe('LimitRanger', () => {
     });
   });
 
+  it('a range with a min only fills in requests and leaves limits absent', async () => {
+    await ts.client.create(LIMIT_RANGES, {
+      metadata: { name: 'min-only', namespace: 'kube-public' },
+      spec: { limits: [{ type: 'Container', min: { memory: '64Mi' } }] },
+    });
+    const p = await ts.client.create(PODS, {
+      metadata: { name: 'floor', namespace: 'kube-public' },
+      spec: { containers: [{ name: 'app', image: 'i' }] },
+    } as never);
+    assert.deepEqual(p.spec?.containers[0]?.resources, { requests: { memory: '64Mi' } });
+    assert.equal(
+      p.metadata.annotations?.['kubernetes.io/limit-ranger'],
+      'LimitRanger plugin set: memory request for container app',
+    );
+  });
+
   it('leaves pod updates alone: their containers cannot change', async () => {
     const p = await create('updatable', { containers: [{ name: 'app', image: 'i', ...cpu('500m') }] });
     await ts.client.create(LIMIT_RANGES, {

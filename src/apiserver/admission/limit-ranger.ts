@@ -139,12 +139,15 @@ function setDefaults(pod: KubeObject, items: LimitItem[]): boolean {
   if (limits.size === 0 && requests.size === 0) return false;
   const notes: string[] = [];
   const merge = (c: Obj, what: string): void => {
-    const res = isObject(c['resources']) ? c['resources'] : (c['resources'] = {});
+    // Lists (and resources) are created only when something goes into them: Go's empty maps are omitted.
     const fill = (field: 'limits' | 'requests', defaults: Map<string, string>): string[] => {
-      const list = isObject(res[field]) ? res[field] : (res[field] = {});
+      const res = isObject(c['resources']) ? c['resources'] : undefined;
+      const current = res && isObject(res[field]) ? res[field] : undefined;
       const set: string[] = [];
       for (const [k, v] of defaults) {
-        if (Object.hasOwn(list, k)) continue;
+        if (current && Object.hasOwn(current, k)) continue;
+        const r = isObject(c['resources']) ? c['resources'] : (c['resources'] = {});
+        const list = isObject(r[field]) ? r[field] : (r[field] = {});
         list[k] = v;
         set.push(k);
       }
