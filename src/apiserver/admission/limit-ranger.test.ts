@@ -57,7 +57,7 @@ describe('LimitRanger', () => {
     const p = await ts.client.create(PODS, {
       metadata: { name: 'floor', namespace: 'kube-public' },
       spec: { containers: [{ name: 'app', image: 'i' }] },
-    } as never);
+    });
     assert.deepEqual(p.spec?.containers[0]?.resources, { requests: { memory: '64Mi' } });
     assert.equal(
       p.metadata.annotations?.['kubernetes.io/limit-ranger'],
