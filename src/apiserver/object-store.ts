@@ -680,7 +680,7 @@ export class ObjectStore {
       setOrDelete(m, 'generation', o.generation);
       const writable = this.def.statusWritableMetadata ?? [];
       for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
-        if (!writable.includes(f)) setOrDelete(m, f, copyOf(o[f]));
+        if (!writable.includes(f)) setOrDelete(m, f, copyJson(o[f]));
       }
     } else if (subresource === '') {
       for (const f of this.statusFields) {
@@ -886,10 +886,6 @@ function withResourceVersion(obj: KubeObject, rev: number): KubeObject {
 const TOP_LEVEL_IGNORED = new Set(['metadata', 'apiVersion', 'kind']);
 const IGNORED_META = new Set(['resourceVersion']);
 const IGNORED_META_AND_MANAGERS = new Set(['resourceVersion', 'managedFields']);
-
-function copyOf<T>(v: T): T {
-  return v === undefined ? v : copyJson(v);
-}
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
   if (value === undefined) delete target[key];

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { LEASES, NODES, PODS, REPLICA_SETS } from '../client/resources.js';
 import { startTestServer, type TestServer } from '../client/testing.js';
-import { startThread } from './threads.js';
+import { startThread, type RunningThread, type ThreadJob } from './threads.js';
 
 const log = pino({ level: 'silent' });
 
@@ -34,14 +34,11 @@ describe('control loops in worker threads', () => {
     });
   });
   after(() => ts.close());
+  const start = (job: ThreadJob): RunningThread =>
+    startThread({ job, server: ts.server, logger: log, logLevel: 'silent' });
 
   it('the scheduler binds pods from its thread, reports its stats, and stops', async () => {
-    const thread = startThread({
-      job: { kind: 'scheduler' },
-      server: ts.server,
-      logger: log,
-      logLevel: 'silent',
-    });
+    const thread = start({ kind: 'scheduler' });
     try {
       await ts.client.create(PODS, {
         metadata: { name: 'p1', namespace: 'default' },
@@ -67,12 +64,7 @@ describe('control loops in worker threads', () => {
   });
 
   it("the controller manager creates a ReplicaSet's pods from its thread", async () => {
-    const thread = startThread({
-      job: { kind: 'controllers', controllers: ['replicaset'] },
-      server: ts.server,
-      logger: log,
-      logLevel: 'silent',
-    });
+    const thread = start({ kind: 'controllers', controllers: ['replicaset'] });
     try {
       await ts.client.create(REPLICA_SETS, {
         metadata: { name: 'rs', namespace: 'default' },

@@ -15,6 +15,7 @@ import {
   abortError,
   InProcessRequest,
   LineQueue,
+  lowerCaseHeaders,
   TransportError,
   type RequestHandler,
   type StreamResponse,
@@ -74,8 +75,8 @@ export class PortTransport implements Transport {
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
-    if (req.signal?.aborted) return Promise.reject(abortError(req));
-    if (this.closed) return Promise.reject(new TransportError(`${req.method} ${req.path}: transport closed`));
+    const refused = this.refusal(req);
+    if (refused) return Promise.reject(refused);
     const id = this.nextId++;
     return new Promise<TransportResponse>((resolve, reject) => {
       const signal = req.signal;
@@ -100,8 +101,8 @@ export class PortTransport implements Transport {
   }
 
   stream(req: TransportRequest): Promise<StreamResponse> {
-    if (req.signal?.aborted) return Promise.reject(abortError(req));
-    if (this.closed) return Promise.reject(new TransportError(`${req.method} ${req.path}: transport closed`));
+    const refused = this.refusal(req);
+    if (refused) return Promise.reject(refused);
     const id = this.nextId++;
     return new Promise<StreamResponse>((resolve, reject) => {
       const signal = req.signal;
@@ -139,6 +140,13 @@ export class PortTransport implements Transport {
       else s.reject(new TransportError('transport closed'));
     }
     this.streams.clear();
+  }
+
+  /** Why a request cannot even be sent: its signal already aborted, or this transport is closed. */
+  private refusal(req: TransportRequest): TransportError | undefined {
+    if (req.signal?.aborted) return abortError(req);
+    if (this.closed) return new TransportError(`${req.method} ${req.path}: transport closed`);
+    return undefined;
   }
 
   private post(m: ClientMessage): void {
@@ -232,7 +240,7 @@ class PortResponse implements ApiResponse {
 
   writeHead(status: number, headers: Record<string, string>): void {
     this.status = status;
-    this.headers = lowerCaseKeys(headers);
+    this.headers = lowerCaseHeaders(headers);
     this.headersSent = true;
   }
 
@@ -277,12 +285,6 @@ class PortResponse implements ApiResponse {
     this.headPosted = true;
     this.post({ t: 'head', id: this.id, status: this.status, headers: this.headers });
   }
-}
-
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in headers) out[k.toLowerCase()] = headers[k]!;
-  return out;
 }
 
 /**

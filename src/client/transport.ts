@@ -163,7 +163,8 @@ export class LineQueue implements AsyncIterable<string> {
   }
 }
 
-function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+/** The headers with lower-case names, as responses carry them to callers. */
+export function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k in headers) out[k.toLowerCase()] = headers[k]!;
   return out;

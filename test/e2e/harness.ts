@@ -172,6 +172,32 @@ export function skiffForFile(opts: StartOptions = {}): SkiffProcess {
   });
 }
 
+/**
+ * Makes the node `name` (created beforehand, with no agent behind it) schedulable: sets its capacity and
+ * allocatable to `resources` and its Ready condition through the status subresource, as a kubelet would.
+ */
+export async function markNodeReady(
+  skiff: SkiffProcess,
+  name: string,
+  resources: Record<string, string | number>,
+): Promise<void> {
+  await skiff.kubectlOk([
+    'patch',
+    'node',
+    name,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({
+      status: {
+        capacity: resources,
+        allocatable: resources,
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'e2e' }],
+      },
+    }),
+  ]);
+}
+
 /** Writes a temp file (e.g. a manifest) and returns its path. */
 export function tempFile(name: string, content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-file-'));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, REPO_ROOT, type SkiffProcess, startSkiff, tempFile } from './harness.js';
+import { eventually, markNodeReady, REPO_ROOT, type SkiffProcess, startSkiff, tempFile } from './harness.js';
 
 let skiff: SkiffProcess;
 
@@ -50,22 +50,12 @@ async function nodes(caseName: string, specs: NodeSpec[]): Promise<void> {
     })),
   );
   for (const n of specs) {
-    const res = { cpu: n.cpu ?? '4', memory: n.memory ?? '8Gi', pods: '110', ...n.extra };
-    await skiff.kubectlOk([
-      'patch',
-      'node',
-      n.name,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          capacity: res,
-          allocatable: res,
-          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'e2e' }],
-        },
-      }),
-    ]);
+    await markNodeReady(skiff, n.name, {
+      cpu: n.cpu ?? '4',
+      memory: n.memory ?? '8Gi',
+      pods: '110',
+      ...n.extra,
+    });
   }
 }
 

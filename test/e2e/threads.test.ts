@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, startSkiff } from './harness.js';
+import { eventually, markNodeReady, startSkiff } from './harness.js';
 
 async function deployAndBind(threads: boolean): Promise<void> {
   const skiff = await startSkiff({ command: 'server', extraArgs: [`--threads=${threads}`] });
@@ -18,22 +18,7 @@ async function deployAndBind(threads: boolean): Promise<void> {
         metadata: { name: 'worker-1', labels: { 'kubernetes.io/hostname': 'worker-1' } },
       }),
     });
-    const res = { cpu: '4', memory: '8Gi', pods: '110' };
-    await skiff.kubectlOk([
-      'patch',
-      'node',
-      'worker-1',
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          capacity: res,
-          allocatable: res,
-          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'e2e' }],
-        },
-      }),
-    ]);
+    await markNodeReady(skiff, 'worker-1', { cpu: '4', memory: '8Gi', pods: '110' });
     await skiff.kubectlOk(['create', 'deployment', 'web', '--image=registry.example/web:1', '--replicas=2']);
     const nodes = await eventually(async () => {
       const out = await skiff.kubectlOk([

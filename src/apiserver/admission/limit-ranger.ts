@@ -167,16 +167,35 @@ function setDefaults(pod: KubeObject, items: LimitItem[]): boolean {
   return true;
 }
 
-/** Request, limit and enforced value at the common precision upstream compares them in. */
-function comparable(req: Quantity | undefined, lim: Quantity | undefined, enforced: Quantity): bigint[] {
-  const zero = Quantity.parse(0);
-  const r = req ?? zero;
-  const l = lim ?? zero;
+/** What one constraint looks at: the request and limit of a resource (if set) and the enforced amount. */
+interface Observed {
+  req: Quantity | undefined;
+  lim: Quantity | undefined;
+  /** Request, limit (0 when unset) and enforced amount at the common precision upstream compares them in. */
+  reqV: bigint;
+  limV: bigint;
+  enforcedV: bigint;
+  /** The enforced amount as upstream prints it. */
+  enforced: string;
+}
+
+const ZERO = Quantity.parse(0);
+
+function observe(name: string, enforced: Quantity, req: ResourceList, lim?: ResourceList): Observed {
+  const r = req.get(name);
+  const l = lim?.get(name);
+  const rq = r ?? ZERO;
+  const lq = l ?? ZERO;
   const milli =
-    r.value() <= MAX_MILLI_VALUE && l.value() <= MAX_MILLI_VALUE && enforced.value() <= MAX_MILLI_VALUE;
-  return milli
-    ? [r.milliValue(), l.milliValue(), enforced.milliValue()]
-    : [r.value(), l.value(), enforced.value()];
+    rq.value() <= MAX_MILLI_VALUE && lq.value() <= MAX_MILLI_VALUE && enforced.value() <= MAX_MILLI_VALUE;
+  return {
+    req: r,
+    lim: l,
+    reqV: milli ? rq.milliValue() : rq.value(),
+    limV: milli ? lq.milliValue() : lq.value(),
+    enforcedV: milli ? enforced.milliValue() : enforced.value(),
+    enforced: enforced.toString(),
+  };
 }
 
 function minConstraint(
@@ -186,13 +205,11 @@ function minConstraint(
   req: ResourceList,
   lim: ResourceList,
 ): string | undefined {
-  const r = req.get(name);
-  const l = lim.get(name);
-  const [rv, lv, ev] = comparable(r, l, enforced);
-  const e = enforced.toString();
-  if (!r) return `minimum ${name} usage per ${type} is ${e}.  No request is specified`;
-  if (rv! < ev!) return `minimum ${name} usage per ${type} is ${e}, but request is ${r.toString()}`;
-  if (l && lv! < ev!) return `minimum ${name} usage per ${type} is ${e}, but limit is ${l.toString()}`;
+  const o = observe(name, enforced, req, lim);
+  const what = `minimum ${name} usage per ${type} is ${o.enforced}`;
+  if (!o.req) return `${what}.  No request is specified`;
+  if (o.reqV < o.enforcedV) return `${what}, but request is ${o.req.toString()}`;
+  if (o.lim && o.limV < o.enforcedV) return `${what}, but limit is ${o.lim.toString()}`;
   return undefined;
 }
 
@@ -203,13 +220,11 @@ function maxConstraint(
   req: ResourceList,
   lim: ResourceList,
 ): string | undefined {
-  const r = req.get(name);
-  const l = lim.get(name);
-  const [rv, lv, ev] = comparable(r, l, enforced);
-  const e = enforced.toString();
-  if (!l) return `maximum ${name} usage per ${type} is ${e}.  No limit is specified`;
-  if (lv! > ev!) return `maximum ${name} usage per ${type} is ${e}, but limit is ${l.toString()}`;
-  if (r && rv! > ev!) return `maximum ${name} usage per ${type} is ${e}, but request is ${r.toString()}`;
+  const o = observe(name, enforced, req, lim);
+  const what = `maximum ${name} usage per ${type} is ${o.enforced}`;
+  if (!o.lim) return `${what}.  No limit is specified`;
+  if (o.limV > o.enforcedV) return `${what}, but limit is ${o.lim.toString()}`;
+  if (o.req && o.reqV > o.enforcedV) return `${what}, but request is ${o.req.toString()}`;
   return undefined;
 }
 
@@ -220,11 +235,10 @@ function maxRequestConstraint(
   enforced: Quantity,
   req: ResourceList,
 ): string | undefined {
-  const r = req.get(name);
-  const [rv, , ev] = comparable(r, undefined, enforced);
-  const e = enforced.toString();
-  if (!r) return `maximum ${name} usage per ${type} is ${e}.  No request is specified`;
-  if (rv! > ev!) return `maximum ${name} usage per ${type} is ${e}, but request is ${r.toString()}`;
+  const o = observe(name, enforced, req);
+  const what = `maximum ${name} usage per ${type} is ${o.enforced}`;
+  if (!o.req) return `${what}.  No request is specified`;
+  if (o.reqV > o.enforcedV) return `${what}, but request is ${o.req.toString()}`;
   return undefined;
 }
 
@@ -235,25 +249,16 @@ function ratioConstraint(
   req: ResourceList,
   lim: ResourceList,
 ): string | undefined {
-  const r = req.get(name);
-  const l = lim.get(name);
-  const [rv, lv] = comparable(r, l, enforced);
-  const e = enforced.toString();
-  if (!r || rv === 0n) {
-    return `${name} max limit to request ratio per ${type} is ${e}, but no request is specified or request is 0`;
-  }
-  if (!l || lv === 0n) {
-    return `${name} max limit to request ratio per ${type} is ${e}, but no limit is specified or limit is 0`;
-  }
-  const observed = Number(lv) / Number(rv);
-  const milli = enforced.value() <= MAX_MILLI_VALUE;
-  const exceeds = milli
-    ? observed * 1000 > Number(enforced.milliValue())
-    : observed > Number(enforced.value());
-  if (exceeds) {
-    return `${name} max limit to request ratio per ${type} is ${e}, but provided ratio is ${observed.toFixed(6)}`;
-  }
-  return undefined;
+  const o = observe(name, enforced, req, lim);
+  const what = `${name} max limit to request ratio per ${type} is ${o.enforced}`;
+  if (!o.req || o.reqV === 0n) return `${what}, but no request is specified or request is 0`;
+  if (!o.lim || o.limV === 0n) return `${what}, but no limit is specified or limit is 0`;
+  const observed = Number(o.limV) / Number(o.reqV);
+  const exceeds =
+    enforced.value() <= MAX_MILLI_VALUE
+      ? observed * 1000 > Number(enforced.milliValue())
+      : observed > Number(enforced.value());
+  return exceeds ? `${what}, but provided ratio is ${observed.toFixed(6)}` : undefined;
 }
 
 function checkAll(type: string, item: LimitItem, req: ResourceList, lim: ResourceList, out: string[]): void {
